@@ -1,0 +1,137 @@
+"""Citizens: members of the public, vectorised.
+
+The state of all citizens lives in NumPy arrays (owned by the population and by
+each service), so 100,000 and more citizens are practical. Each
+:class:`Citizen` agent is a view onto one row and keeps a readable per-agent
+version of every decision, used as the reference in tests that check it agrees
+with the vectorised path.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from collabsim.choice import choose_with_uniforms
+
+__all__ = ["Citizen", "CitizenPopulation"]
+
+
+class CitizenPopulation:
+    """The citizens' shared state: their number and social network.
+
+    Args:
+        n: Number of citizens.
+        indptr: CSR row pointers of the social network.
+        indices: CSR column indices of the social network.
+    """
+
+    def __init__(self, n: int, indptr: np.ndarray, indices: np.ndarray):
+        self.n = n
+        self.indptr = indptr
+        self.indices = indices
+        self.degree = np.diff(indptr)
+
+    def conversations(self, rate: float, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Today's word-of-mouth conversations: who listens to which tie.
+
+        Each citizen talks with probability ``rate`` to one tie drawn uniformly
+        from its ties (citizens without ties do not talk). The cost is
+        proportional to the number of conversations, not to the population.
+
+        Returns:
+            ``(listeners, speakers)`` index arrays of equal length.
+        """
+        k = int(rng.binomial(self.n, rate)) if rate > 0 else 0
+        if k == 0 or self.indices.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        listeners = rng.integers(0, self.n, k)
+        deg = self.degree[listeners]
+        listeners = listeners[deg > 0]
+        deg = deg[deg > 0]
+        pick = (rng.random(listeners.size) * deg).astype(np.int64)
+        speakers = self.indices[self.indptr[listeners] + pick].astype(np.int64)
+        return listeners, speakers
+
+    def sample(self, p: float, rng: np.random.Generator) -> np.ndarray:
+        """Citizens each hit with probability ``p`` today (thinned, O(hits))."""
+        k = int(rng.binomial(self.n, min(max(p, 0.0), 1.0))) if p > 0 else 0
+        return np.unique(rng.integers(0, self.n, k)) if k else np.zeros(0, dtype=np.int64)
+
+
+class Citizen(mesa.Agent):
+    """One citizen: a view onto row ``index`` of the model's citizen arrays."""
+
+    def __init__(self, model: mesa.Model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    # --- licensing ---------------------------------------------------------
+    @property
+    def licensing_state(self) -> str:
+        """``idle``, ``needing`` (deciding) or ``applied`` (file in process)."""
+        lic = self.model.licensing
+        return ("idle", "needing", "applied")[int(lic.state[self.index])]
+
+    @property
+    def expected_days(self) -> float:
+        """Belief of how long a permit takes; unit days."""
+        return float(self.model.licensing.belief_days[self.index])
+
+    @property
+    def detection_belief(self) -> float:
+        """Belief that informal activity is detected; in [0, 1]."""
+        return float(self.model.licensing.belief_detect[self.index])
+
+    @property
+    def informed(self) -> bool:
+        """Whether the citizen knows how to apply."""
+        return bool(self.model.licensing.informed[self.index])
+
+    def licensing_utilities(self) -> dict[str, float]:
+        """Utilities of apply / informal / wait, written out (unit kRp).
+
+        ``U_apply = permit_value − fee − value_of_time·E[days] − hassle·stages
+        − information_gap·(1 − informed)``; ``U_informal = −P(detected)·penalty``;
+        ``U_wait = wait_utility``.
+        """
+        lic = self.model.licensing
+        p = lic.params
+        u_apply = (p.permit_value - lic.expected_fee()
+                   - p.value_of_time * self.expected_days
+                   - p.hassle_per_stage * lic.n_stages
+                   - p.information_gap_cost * (0.0 if self.informed else 1.0))
+        u_informal = -self.detection_belief * p.informal_penalty
+        return {"apply": u_apply, "informal": u_informal, "wait": p.wait_utility}
+
+    def choose_licensing_action(self, uniform: float) -> str:
+        """Readable per-citizen choice among apply / informal / wait.
+
+        Args:
+            uniform: The uniform draw the vectorised path uses for this citizen.
+
+        Returns:
+            ``"apply"``, ``"informal"`` or ``"wait"``.
+        """
+        u = self.licensing_utilities()
+        options = list(u)
+        pick = choose_with_uniforms(np.array([[u[o] for o in options]]),
+                                    self.model.config.choice.beta_citizen,
+                                    np.array([uniform]))[0]
+        return options[pick]
+
+    def continue_utilities(self, elapsed: float) -> dict[str, float]:
+        """Utilities of keeping a file in process versus abandoning it (kRp).
+
+        ``U_continue = permit_value − fee − value_of_time·remaining`` with
+        ``remaining = max(E[days] − elapsed, ½·elapsed)`` (a file that is late
+        is expected to stay late); ``U_abandon = −P(detected)·penalty`` (build or
+        produce informally). Sunk costs are ignored, as a rational chooser does.
+        """
+        lic = self.model.licensing
+        p = lic.params
+        remaining = max(self.expected_days - elapsed, 0.5 * elapsed)
+        return {"continue": p.permit_value - lic.expected_fee() - p.value_of_time * remaining,
+                "abandon": -self.detection_belief * p.informal_penalty}

@@ -1,0 +1,120 @@
+"""Officers: staff who choose their effort by rational choice.
+
+An officer's utility for effort level ``e`` is
+
+    U(e) = (w_recognition · c_agency + w_intrinsic · c_officer) · competence · e − cost · e²
+
+the reward for output (recognition from a committed leader, plus intrinsic
+commitment) against the private cost of effort (DESIGN §2). The effort is drawn
+by multinomial logit with rationality ``β_officer``. Output per day is
+``productivity · competence · effort`` files.
+
+Officers' state lives in NumPy arrays owned by :class:`OfficerCorps`; each
+:class:`Officer` agent is a view onto one row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from collabsim.choice import choose_with_uniforms
+
+if TYPE_CHECKING:
+    from collabsim.scenario.schema import OfficerParams
+
+__all__ = ["Officer", "OfficerCorps", "effort_utilities"]
+
+
+def effort_utilities(levels: np.ndarray, agency_commitment: np.ndarray,
+                     intrinsic: np.ndarray, competence: np.ndarray,
+                     p: OfficerParams) -> np.ndarray:
+    """Utilities of each effort level for each officer, shape ``(n, n_levels)``."""
+    reward = p.recognition_weight * agency_commitment + p.intrinsic_weight * intrinsic
+    gain = (reward * competence)[:, None] * levels[None, :]
+    return gain - p.effort_cost * levels[None, :] ** 2
+
+
+class OfficerCorps:
+    """All officers' state as arrays: agency index, competence, commitment, effort."""
+
+    def __init__(self, agency_of: np.ndarray, competence: np.ndarray,
+                 commitment: np.ndarray, params: OfficerParams, beta: float):
+        self.agency_of = agency_of.astype(np.int32)
+        self.competence = competence
+        self.commitment = commitment
+        self.params = params
+        self.beta = beta
+        self.levels = np.asarray(params.effort_levels, dtype=float)
+        self.effort = np.full(agency_of.size, float(np.median(self.levels)))
+
+    @property
+    def n(self) -> int:
+        """Number of officers."""
+        return int(self.agency_of.size)
+
+    def choose_efforts(self, agency_commitment: np.ndarray, uniforms: np.ndarray) -> None:
+        """Every officer chooses today's effort (vectorised logit).
+
+        Args:
+            agency_commitment: Current commitment of each agency, indexed by agency.
+            uniforms: One uniform draw per officer.
+        """
+        if self.n == 0:
+            return
+        u = effort_utilities(self.levels, agency_commitment[self.agency_of],
+                             self.commitment, self.competence, self.params)
+        self.effort = self.levels[choose_with_uniforms(u, self.beta, uniforms)]
+
+    def output(self) -> np.ndarray:
+        """Files each officer can complete today: productivity · competence · effort."""
+        return self.params.productivity * self.competence * self.effort
+
+
+class Officer(mesa.Agent):
+    """One officer: a view onto row ``index`` of the model's :class:`OfficerCorps`."""
+
+    def __init__(self, model: mesa.Model, index: int, agency: mesa.Agent):
+        super().__init__(model)
+        self.index = index
+        self.agency = agency
+
+    @property
+    def corps(self) -> OfficerCorps:
+        """The arrays this officer is a row of."""
+        return self.model.officers
+
+    @property
+    def competence(self) -> float:
+        """Competence in [0, 1]."""
+        return float(self.corps.competence[self.index])
+
+    @property
+    def commitment(self) -> float:
+        """Intrinsic commitment in [0, 1]."""
+        return float(self.corps.commitment[self.index])
+
+    @property
+    def effort(self) -> float:
+        """Current effort, a share of full effort in (0, 1]."""
+        return float(self.corps.effort[self.index])
+
+    def choose_effort(self, uniform: float) -> float:
+        """Readable per-officer version of the effort choice (reference for tests).
+
+        Args:
+            uniform: The uniform draw the vectorised path would use for this officer.
+
+        Returns:
+            The chosen effort level.
+        """
+        p = self.corps.params
+        reward = (p.recognition_weight * self.agency.commitment
+                  + p.intrinsic_weight * self.commitment)
+        utilities = [reward * self.competence * e - p.effort_cost * e**2
+                     for e in p.effort_levels]
+        pick = choose_with_uniforms(np.array([utilities]), self.corps.beta,
+                                    np.array([uniform]))[0]
+        return float(p.effort_levels[pick])

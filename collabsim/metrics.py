@@ -1,0 +1,172 @@
+"""Model reporters (module-level, picklable functions) and run summaries.
+
+Each reporter takes the model and returns one number for the day just
+simulated. Counts are per day unless named cumulative; money is in kRp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from collabsim.model import CollabModel
+
+__all__ = ["DAYS_PER_MONTH", "collaboration_reporters", "licensing_reporters", "summarise"]
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _lic(name: str, doc: str) -> Callable[[Any], float]:
+    def reporter(m: CollabModel) -> float:
+        return m.licensing.today[name]
+    reporter.__name__ = name
+    reporter.__doc__ = doc
+    return reporter
+
+
+def backlog(m: CollabModel) -> float:
+    """Files in process at the end of the day."""
+    return m.licensing.backlog()
+
+
+def mean_processing_days(m: CollabModel) -> float:
+    """Mean days from submission to issue, files issued in the last 30 days."""
+    return m.licensing.mean_processing_days()
+
+
+def p90_processing_days(m: CollabModel) -> float:
+    """90th percentile processing days, last 30 days."""
+    return m.licensing.p90_processing_days()
+
+
+def within_service_level(m: CollabModel) -> float:
+    """Share of recent permits issued within the service-level target."""
+    return m.licensing.within_service_level()
+
+
+def informal_share(m: CollabModel) -> float:
+    """Cumulative informal ÷ (informal + submitted)."""
+    return m.licensing.informal_share()
+
+
+def levy_revenue(m: CollabModel) -> float:
+    """Cumulative levy revenue (kRp)."""
+    return m.licensing.levy_revenue
+
+
+def levy_target_share(m: CollabModel) -> float:
+    """Cumulative levy ÷ target pro-rated to date."""
+    return m.licensing.levy_target_share()
+
+
+def stalled_files(m: CollabModel) -> float:
+    """Files blocked for want of a regulation."""
+    return m.licensing.stalled_files()
+
+
+def handoff_delay(m: CollabModel) -> float:
+    """Mean hand-off delay in the last 30 days (days)."""
+    return m.licensing.handoff_delay()
+
+
+def informed_share(m: CollabModel) -> float:
+    """Share of citizens who know how to apply."""
+    return m.licensing.informed_share()
+
+
+def expected_days(m: CollabModel) -> float:
+    """Citizens' mean expected processing days."""
+    return m.licensing.mean_expected_days()
+
+
+def workflow_stages(m: CollabModel) -> float:
+    """Number of stages in the workflow now."""
+    return m.licensing.n_stages
+
+
+def mean_trust(m: CollabModel) -> float:
+    """Mean trust over the collaboration network's ties."""
+    ties = [d["trust"] for _, _, d in m.collaboration_graph.edges(data=True)]
+    return float(np.mean(ties)) if ties else 0.0
+
+
+def mean_commitment(m: CollabModel) -> float:
+    """Mean commitment of the agencies to the joint arrangement."""
+    return float(np.mean([a.commitment for a in m.agency_list]))
+
+
+def mean_officer_effort(m: CollabModel) -> float:
+    """Mean effort of all officers (share of full effort)."""
+    e = m.officers.effort
+    return float(e.mean()) if e.size else 0.0
+
+
+def licensing_reporters() -> dict[str, Callable[[Any], float]]:
+    """Reporters of the licensing service, keyed by column name."""
+    return {
+        "applications_submitted": _lic("submitted", "Files submitted today."),
+        "permits_issued": _lic("issued", "Permits issued today."),
+        "rejected": _lic("rejected", "Files rejected today."),
+        "abandoned": _lic("abandoned", "Files abandoned by applicants today."),
+        "informal": _lic("informal", "Needs met informally today."),
+        "backlog": backlog,
+        "stalled_files": stalled_files,
+        "mean_processing_days": mean_processing_days,
+        "p90_processing_days": p90_processing_days,
+        "within_service_level": within_service_level,
+        "informal_share": informal_share,
+        "levy_revenue": levy_revenue,
+        "levy_target_share": levy_target_share,
+        "handoff_delay": handoff_delay,
+        "informed_share": informed_share,
+        "expected_days": expected_days,
+        "workflow_stages": workflow_stages,
+    }
+
+
+def collaboration_reporters() -> dict[str, Callable[[Any], float]]:
+    """Reporters of the collaboration network and the officers."""
+    return {
+        "mean_trust": mean_trust,
+        "mean_commitment": mean_commitment,
+        "mean_officer_effort": mean_officer_effort,
+    }
+
+
+def _window_mean(df: pd.DataFrame, col: str, lo: int, hi: int) -> float:
+    part = df[col].iloc[lo:hi]
+    return float(part.mean()) if len(part) else float("nan")
+
+
+def summarise(df: pd.DataFrame, start: int, warmup: int) -> dict[str, float]:
+    """Summarise a run's time series before and after the collaboration start.
+
+    Args:
+        df: One row per day (row ``i`` is day ``i``), one column per metric.
+        start: The collaboration start day.
+        warmup: Days at the start left out of the "before" window.
+
+    Returns:
+        A flat dict: per-month means before/after for flows, before/after means
+        for levels, and final values of cumulative metrics.
+    """
+    out: dict[str, float] = {"days": int(len(df))}
+    flows = [c for c in ("applications_submitted", "permits_issued", "abandoned", "informal",
+                         "rejected") if c in df]
+    for col in flows:
+        out[f"{col}_per_month_before"] = _window_mean(df, col, warmup, start) * DAYS_PER_MONTH
+        out[f"{col}_per_month_after"] = _window_mean(df, col, start, len(df)) * DAYS_PER_MONTH
+    for col in ("mean_processing_days", "backlog", "mean_trust", "mean_commitment",
+                "mean_officer_effort", "handoff_delay"):
+        if col in df:
+            out[f"{col}_before"] = _window_mean(df, col, warmup, start)
+            out[f"{col}_after"] = _window_mean(df, col, start, len(df))
+    for col in ("levy_revenue", "levy_target_share", "informal_share", "informed_share",
+                "mean_trust", "mean_commitment", "backlog", "stalled_files"):
+        if col in df:
+            out[f"{col}_final"] = float(df[col].iloc[-1])
+    return out

@@ -1,0 +1,216 @@
+"""CollabModel: inter-agency collaboration in local government, as a ``mesa.Model``.
+
+One step is one day. ``step()`` reads like a methods section: agencies commit
+officers and officers choose effort; each service steps (citizens decide,
+files move); information spreads; the collaboration cycle updates; data is
+collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from collabsim import metrics
+from collabsim.agents import Agency, Citizen, CitizenPopulation, Officer, OfficerCorps
+from collabsim.network import build_collaboration_network, build_social_network
+from collabsim.rng import entropy_seed, stream
+from collabsim.scenario import Scenario, ScenarioError, load_scenario
+from collabsim.services import LicensingService
+
+__all__ = ["CollabModel", "FLAT_PARAMETERS", "DEFAULT_PRESET"]
+
+DEFAULT_PRESET = "pbg"
+
+#: Flat keyword parameters (for ``mesa.batch_run`` and SolaraViz) and the
+#: scenario key paths they set; ``*`` means every agency.
+FLAT_PARAMETERS: dict[str, str] = {
+    "leader_commitment": "agencies.*.leader_commitment",
+    "facilitative_leadership": "agencies.*.facilitative_leadership",
+    "resources": "agencies.*.resources",
+    "regulation_ready": "agencies.*.regulation_ready",
+    "communication_openness": "agencies.*.communication_openness",
+    "role_clarity": "agencies.*.role_clarity",
+    "staff_competence": "agencies.*.staff_competence",
+    "joint_stages": "licensing.joint_stages",
+    "beta_citizen": "choice.beta_citizen",
+    "collaboration_start": "collaboration_start",
+    "need_rate": "citizens.need_rate",
+}
+
+
+class CollabModel(mesa.Model):
+    """Agencies, officers and citizens collaborating to deliver public services.
+
+    Args:
+        scenario: A :class:`~collabsim.scenario.Scenario`, a preset name or a
+            path to a TOML file (default: the ``pbg`` preset).
+        seed: Root seed of every random stream (drawn from entropy and kept in
+            ``self.seed`` when omitted).
+        n_citizens: Number of citizens, overriding ``citizens.n``; capacities
+            scale with it.
+        overrides: Dotted key paths to values, validated with the scenario.
+        preset: A preset name (flat alternative to ``scenario`` for batch runs).
+        **kwargs: Flat parameters, see :data:`FLAT_PARAMETERS`.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path | None = None, *, seed: int | None = None,
+                 n_citizens: int | None = None, overrides: Mapping[str, Any] | None = None,
+                 preset: str | None = None, **kwargs: Any):
+        self.config = self._configure(scenario, preset, n_citizens, overrides, kwargs)
+        self.seed = int(seed) if seed is not None else entropy_seed()
+        super().__init__(rng=self.seed)
+        self.day = 0  # days simulated so far; our own clock (Mesa 4 drops model.steps)
+        self._streams: dict[str, np.random.Generator] = {}
+        cfg = self.config
+        self.scale = cfg.citizens.n / cfg.citizens.capacity_reference
+        self.build_agencies()
+        self.build_officers()
+        self.build_citizens()
+        self.licensing = (LicensingService(self, cfg.licensing)
+                          if cfg.licensing is not None else None)
+        self.services = [s for s in (self.licensing,) if s is not None]
+        self.levy_target_per_year = (cfg.licensing.levy_annual_target * self.scale
+                                     if cfg.licensing else 0.0)
+        self.officer_active = np.ones(self.officers.n, dtype=bool)
+        self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
+
+    # ------------------------------------------------------------ building
+    @staticmethod
+    def _configure(scenario, preset, n_citizens, overrides, flat) -> Scenario:
+        unknown = sorted(set(flat) - set(FLAT_PARAMETERS))
+        if unknown:
+            raise ScenarioError([f"CollabModel: unknown parameter(s) {', '.join(unknown)}; "
+                                 f"allowed: {', '.join(FLAT_PARAMETERS)}"])
+        merged = {FLAT_PARAMETERS[k]: v for k, v in flat.items()}
+        merged.update(overrides or {})
+        if n_citizens is not None:
+            merged["citizens.n"] = int(n_citizens)
+        source = scenario if scenario is not None else (preset or DEFAULT_PRESET)
+        return load_scenario(source, merged)
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The named random stream of a subsystem (see :mod:`collabsim.rng`)."""
+        if name not in self._streams:
+            self._streams[name] = stream(self.seed, name)
+        return self._streams[name]
+
+    def build_agencies(self) -> None:
+        """Create the agencies and the collaboration network between them."""
+        cfg = self.config
+        self.agency_list: list[Agency] = []
+        for i, (key, p) in enumerate(cfg.agencies.items()):
+            n_off = int(round(p.n_officers * self.scale))
+            n_off = max(n_off, 1) if p.n_officers else 0
+            self.agency_list.append(Agency(self, key, i, p, n_off))
+        self.agency_index = {a.key: a.index for a in self.agency_list}
+        c = cfg.collaboration
+        self.collaboration_graph = build_collaboration_network(
+            {a.key: {"name": a.label, "index": a.index} for a in self.agency_list},
+            c.initial_trust, c.initial_shared_understanding)
+
+    def build_officers(self) -> None:
+        """Create every agency's officers with competence and commitment around its means."""
+        cfg = self.config
+        rng = self.stream("officers.init")
+        agency_of = np.repeat([a.index for a in self.agency_list],
+                              [a.n_officers for a in self.agency_list])
+        comp_mean = np.array([cfg.agencies[a.key].staff_competence for a in self.agency_list])
+        comm_mean = np.array([cfg.agencies[a.key].intrinsic_commitment for a in self.agency_list])
+        op = cfg.officers
+        competence = np.clip(comp_mean[agency_of] + op.competence_sd
+                             * rng.standard_normal(agency_of.size), 0.0, 1.0)
+        commitment = np.clip(comm_mean[agency_of] + op.commitment_sd
+                             * rng.standard_normal(agency_of.size), 0.0, 1.0)
+        self.officers = OfficerCorps(agency_of, competence, commitment, op,
+                                     cfg.choice.beta_officer)
+        for i, a in enumerate(agency_of):
+            agency = self.agency_list[a]
+            agency.officers.append(Officer(self, i, agency))
+
+    def build_citizens(self) -> None:
+        """Create the citizens (array rows plus agent views) and their social network."""
+        cit = self.config.citizens
+        sn = cit.social_network
+        indptr, indices = build_social_network(cit.n, sn.kind, sn.degree, sn.rewire_prob,
+                                               self.stream("network.social"))
+        self.population = CitizenPopulation(cit.n, indptr, indices)
+        Citizen.create_agents(self, cit.n, list(range(cit.n)))
+
+    def reporters(self) -> dict[str, Any]:
+        """Model reporters for every service present, plus the collaboration's."""
+        out: dict[str, Any] = {"day": _day}
+        if self.licensing is not None:
+            out.update(metrics.licensing_reporters())
+        out.update(metrics.collaboration_reporters())
+        return out
+
+    # ---------------------------------------------------------------- step
+    @property
+    def joint(self) -> bool:
+        """Whether the joint arrangement is in force today."""
+        return self.day >= self.config.collaboration_start
+
+    def step(self) -> None:
+        """Simulate one day."""
+        self.commit_officers()
+        self.choose_efforts()
+        for service in self.services:
+            service.step(self.day)
+        self.spread_information()
+        self.update_collaboration()
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def commit_officers(self) -> None:
+        """Each agency puts a share of its officers on the service today."""
+        active = np.zeros(self.officers.n, dtype=bool)
+        share = self.config.collaboration.siloed_staff_share
+        for a in self.agency_list:
+            k = int(round(a.n_officers * a.available_share(self.joint, share)))
+            idx = [o.index for o in a.officers[:k]]
+            active[idx] = True
+        self.officer_active = active
+
+    def choose_efforts(self) -> None:
+        """Every officer chooses today's effort (vectorised logit)."""
+        commitment = np.array([a.commitment for a in self.agency_list])
+        self.officers.choose_efforts(commitment,
+                                     self.stream("officers.effort").random(self.officers.n))
+
+    def spread_information(self) -> None:
+        """Word of mouth over the social network, and the agencies' public information."""
+        cit = self.config.citizens
+        listeners, speakers = self.population.conversations(
+            cit.word_of_mouth_rate, self.stream("citizens.word_of_mouth"))
+        for service in self.services:
+            service.hear(listeners, speakers)
+            service.inform()
+
+    def update_collaboration(self) -> None:
+        """In the joint arrangement, commitment drifts with the trust on each agency's ties."""
+        if not self.joint:
+            return
+        g = self.collaboration_graph
+        speed = self.config.collaboration.commitment_speed
+        for a in self.agency_list:
+            a.update_commitment([g.edges[a.key, b]["trust"] for b in g.neighbors(a.key)], speed)
+
+    def run(self, steps: int | None = None) -> pd.DataFrame:
+        """Simulate ``steps`` days (default: the scenario's ``steps``).
+
+        Returns:
+            The model-level time series so far (one row per day).
+        """
+        for _ in range(self.config.steps if steps is None else int(steps)):
+            self.step()
+        return self.datacollector.get_model_vars_dataframe()
+
+
+def _day(m: CollabModel) -> int:
+    return m.day

@@ -1,0 +1,127 @@
+"""Running the model: one run with tidy results, and replicated comparisons.
+
+:func:`run` is the seam every runner (CLI, experiments, Dask workers) calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from collabsim.metrics import summarise
+from collabsim.model import CollabModel
+from collabsim.rng import replicate_seeds
+from collabsim.scenario import Scenario, load_scenario
+
+__all__ = ["RunResult", "run", "compare", "confidence_table", "mean_ci"]
+
+
+@dataclass
+class RunResult:
+    """The tidy result of one run.
+
+    Attributes:
+        scenario: The fully resolved scenario that ran.
+        seed: The run's root seed.
+        timeseries: One row per day, one column per metric.
+        summary: Before/after and final outcomes (see :func:`collabsim.metrics.summarise`).
+    """
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    summary: dict[str, float]
+
+
+def run(scenario: Scenario | str | Path, seed: int, steps: int | None = None,
+        n_citizens: int | None = None, overrides: Mapping[str, Any] | None = None) -> RunResult:
+    """Run one simulation and return its time series and summary.
+
+    Args:
+        scenario: A Scenario, preset name or TOML path.
+        seed: Root seed.
+        steps: Days to simulate (default: the scenario's ``steps``).
+        n_citizens: Number of citizens (default: the scenario's).
+        overrides: Dotted key paths to values.
+
+    Returns:
+        The run's :class:`RunResult`.
+    """
+    model = CollabModel(scenario, seed=seed, n_citizens=n_citizens, overrides=overrides)
+    df = model.run(steps).reset_index(drop=True)
+    summary = summarise(df, model.config.collaboration_start, model.config.warmup_days)
+    return RunResult(model.config, model.seed, df, summary)
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of replicate values.
+
+    Returns:
+        ``(mean, low, high)``; the interval collapses to the mean for one value.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return m, m - half, m + half
+
+
+def confidence_table(summaries: pd.DataFrame, by: str = "scenario") -> pd.DataFrame:
+    """Means with 95 % confidence intervals per metric and group.
+
+    Args:
+        summaries: One row per run, a ``by`` column and numeric outcome columns.
+        by: The grouping column.
+
+    Returns:
+        Long table: ``by``, metric, mean, ci_low, ci_high, n.
+    """
+    rows = []
+    numeric = [c for c in summaries.columns
+               if c not in (by, "seed", "replicate") and pd.api.types.is_numeric_dtype(summaries[c])]
+    for key, grp in summaries.groupby(by, sort=False):
+        for col in numeric:
+            m, lo, hi = mean_ci(grp[col])
+            rows.append({by: key, "metric": col, "mean": m, "ci_low": lo, "ci_high": hi,
+                         "n": int(grp[col].notna().sum())})
+    return pd.DataFrame(rows)
+
+
+def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 20,
+            root_seed: int = 0, steps: int | None = None, n_citizens: int | None = None,
+            overrides: Mapping[str, Any] | None = None,
+            progress: Callable[[int, int], None] | None = None
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run each scenario over replications with common seeds.
+
+    Every scenario gets the same replicate seeds (common random numbers), so
+    differences between scenarios are not seed noise.
+
+    Returns:
+        ``(summaries, timeseries)``: one row per run; and the long time series
+        with ``scenario``, ``replicate`` and ``seed`` columns.
+    """
+    seeds = replicate_seeds(root_seed, replications)
+    loaded = [load_scenario(s, overrides) for s in scenarios]
+    rows, series = [], []
+    total, done = len(loaded) * len(seeds), 0
+    for sc in loaded:
+        for r, seed in enumerate(seeds):
+            res = run(sc, seed, steps, n_citizens)
+            rows.append({"scenario": sc.name, "replicate": r, "seed": seed, **res.summary})
+            ts = res.timeseries.assign(scenario=sc.name, replicate=r, seed=seed)
+            series.append(ts)
+            done += 1
+            if progress:
+                progress(done, total)
+    return pd.DataFrame(rows), pd.concat(series, ignore_index=True)

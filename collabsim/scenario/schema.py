@@ -1,0 +1,335 @@
+"""The closed scenario schema: every input of a run, with unit, range and source.
+
+A scenario is a tree of pydantic models with ``extra="forbid"``: a misspelt key
+is an error, never silently ignored. Each field's description states its unit,
+its allowed range and where its default comes from (DESIGN = the design brief,
+CASE_FACTS = the case figures, or "assumption").
+
+Money is in thousand rupiah (kRp), time in days, rates per day, probabilities
+and the preparedness factors in [0, 1].
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "AgencyParams",
+    "ChoiceParams",
+    "CitizenParams",
+    "CollaborationParams",
+    "LicensingParams",
+    "OfficerParams",
+    "Scenario",
+    "SocialNetworkParams",
+    "Stage",
+]
+
+
+class _Closed(BaseModel):
+    """Base of every schema node: unknown keys are errors; assignment validates."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _f(default, desc: str, **bounds):
+    return Field(default, description=desc, **bounds)
+
+
+class ChoiceParams(_Closed):
+    """Rationality of the logit choices."""
+
+    beta_citizen: float = _f(
+        0.01, "Citizens' rationality β; unit 1/kRp; range 0–1; source: assumption "
+        "(a 100 kRp utility gap gives odds e:1)", ge=0, le=1)
+    beta_officer: float = _f(
+        8.0, "Officers' rationality β for effort; unit 1/effort-utility; range 0–100; "
+        "source: assumption", ge=0, le=100)
+
+
+class SocialNetworkParams(_Closed):
+    """The citizens' social network that carries word of mouth."""
+
+    kind: Literal["small_world", "random", "none"] = _f(
+        "small_world", "Graph family: Watts–Strogatz small world, Erdős–Rényi random, "
+        "or none; source: DESIGN §2 (small-world default)")
+    degree: int = _f(6, "Mean number of ties per citizen; unit ties; range 0–50, even for "
+                     "small_world; source: assumption", ge=0, le=50)
+    rewire_prob: float = _f(0.1, "Watts–Strogatz rewiring probability; range 0–1; source: "
+                            "assumption (classic small-world regime)", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _even_degree(self) -> SocialNetworkParams:
+        if self.kind == "small_world" and self.degree % 2:
+            raise ValueError("degree must be even for a small_world network")
+        return self
+
+
+class CitizenParams(_Closed):
+    """The public: potential applicants (licensing) or travellers (mobility)."""
+
+    n: int = _f(10_000, "Number of simulated citizens; unit persons; range 10–5,000,000; "
+                "source: assumption", ge=10, le=5_000_000)
+    capacity_reference: int = _f(
+        10_000, "Number of citizens the capacities (officers, levy target) are stated for; "
+        "they scale by n / capacity_reference; unit persons; range 10–5,000,000; source: "
+        "assumption", ge=10, le=5_000_000)
+    need_rate: float = _f(
+        1.0e-4, "Chance per idle citizen per day of a new need for the permit; unit 1/day; "
+        "range 0–0.1; source: CASE_FACTS 'Before PBG, comparable towns issued ~300 building "
+        "permits a year' (order of magnitude)", ge=0, le=0.1)
+    decision_rate: float = _f(
+        0.1, "Chance per day that a citizen with a need deliberates; unit 1/day; range 0–1; "
+        "source: assumption", ge=0, le=1)
+    patience_days: float = _f(
+        120.0, "Days a citizen waits with an unmet need before building/producing "
+        "informally anyway; unit days; range 1–3650; source: assumption", ge=1, le=3650)
+    reconsider_rate: float = _f(
+        0.03, "Chance per day that an applicant with a file in process reconsiders "
+        "(continue or abandon); unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+    learning_rate: float = _f(
+        0.3, "Weight of an own experience in a belief update; range 0–1; source: "
+        "assumption", ge=0, le=1)
+    word_of_mouth_rate: float = _f(
+        0.05, "Chance per day that a citizen talks with one random tie; unit 1/day; "
+        "range 0–1; source: assumption", ge=0, le=1)
+    word_of_mouth_weight: float = _f(
+        0.2, "Weight of a tie's belief when heard; range 0–1; source: assumption", ge=0, le=1)
+    initial_informed: float = _f(
+        0.3, "Share of citizens who initially know how to apply; range 0–1; source: "
+        "CASE_FACTS 'use of them needs more socialisation'", ge=0, le=1)
+    procedure_transmission: float = _f(
+        0.05, "Chance that a conversation with a tie who knows how to apply passes that "
+        "knowledge on; range 0–1; source: assumption", ge=0, le=1)
+    forget_rate: float = _f(
+        0.003, "Chance per day that a citizen forgets the procedure (rules and portals "
+        "change); unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+    outreach_rate: float = _f(
+        0.01, "Chance per day that an uninformed citizen is reached by an agency's public "
+        "information at full openness; unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+    initial_expected_days: float = _f(
+        30.0, "Citizens' prior belief of permit processing time; unit days; range 0–3650; "
+        "source: assumption", ge=0, le=3650)
+    initial_detection_belief: float = _f(
+        0.1, "Citizens' prior belief that informal activity is detected; range 0–1; "
+        "source: assumption", ge=0, le=1)
+    social_network: SocialNetworkParams = Field(default_factory=SocialNetworkParams)
+
+
+class OfficerParams(_Closed):
+    """Officers' effort choice and productivity (rational choice, DESIGN §2)."""
+
+    effort_levels: list[float] = _f(
+        [0.25, 0.5, 0.75, 1.0], "Effort levels an officer chooses among; unit share of "
+        "full effort; each in (0, 1]; source: assumption", min_length=2, max_length=10)
+    effort_cost: float = _f(
+        0.5, "Private cost of effort, U_cost = effort_cost·e²; unit effort-utility; range "
+        "0–10; source: assumption", ge=0, le=10)
+    recognition_weight: float = _f(
+        2.0, "Reward per unit output from a committed leader's recognition; unit "
+        "effort-utility; range 0–10; source: DESIGN §2", ge=0, le=10)
+    intrinsic_weight: float = _f(
+        0.6, "Reward per unit output from intrinsic commitment; unit effort-utility; range "
+        "0–10; source: DESIGN §2", ge=0, le=10)
+    productivity: float = _f(
+        5.0, "Stage completions an officer makes per day at full competence and effort; unit "
+        "files/day; range 0–100; source: assumption", ge=0, le=100)
+    competence_sd: float = _f(0.1, "Spread of officers' competence around the agency mean; "
+                              "range 0–0.5; source: assumption", ge=0, le=0.5)
+    commitment_sd: float = _f(0.1, "Spread of officers' intrinsic commitment; range 0–0.5; "
+                              "source: assumption", ge=0, le=0.5)
+
+    @model_validator(mode="after")
+    def _levels_in_range(self) -> OfficerParams:
+        if any(not 0 < e <= 1 for e in self.effort_levels):
+            raise ValueError("effort_levels must each lie in (0, 1]")
+        return self
+
+
+class CollaborationParams(_Closed):
+    """The collaboration network between agencies and its trust cycle (Ansell & Gash 2008)."""
+
+    initial_trust: float = _f(0.5, "Trust on every tie at day 0 (prehistory); range 0–1; "
+                              "source: CASE_FACTS Theory (Ansell & Gash)", ge=0, le=1)
+    initial_shared_understanding: float = _f(
+        0.4, "Shared understanding on every tie at day 0; range 0–1; source: assumption",
+        ge=0, le=1)
+    siloed_handoff_days: float = _f(
+        7.0, "Delay of a hand-off by letter before the collaboration starts; unit days; "
+        "range 0–90; source: CASE_FACTS 'Developers report ≥ 2 months … many agencies'",
+        ge=0, le=90)
+    joint_handoff_days: float = _f(
+        1.0, "Delay of a hand-off in the joint arrangement over a tie of perfect "
+        "communication; doubles at zero quality; unit days; range 0–90; source: assumption",
+        ge=0, le=90)
+    siloed_loss_prob: float = _f(
+        0.1, "Chance a siloed hand-off is lost or bounced; range 0–1; source: assumption",
+        ge=0, le=1)
+    joint_loss_prob: float = _f(
+        0.2, "Chance a joint hand-off is lost or bounced over a tie of zero communication "
+        "quality (falls linearly to 0 at perfect quality); range 0–1; source: assumption",
+        ge=0, le=1)
+    bounce_days: float = _f(5.0, "Extra days a lost or bounced file needs to come back; "
+                            "unit days; range 0–90; source: assumption", ge=0, le=90)
+    trust_gain: float = _f(
+        0.02, "Trust gained per successful hand-off (a small win), times (1 − trust) and "
+        "(1 + facilitative leadership); range 0–1; source: Ansell & Gash 2008", ge=0, le=1)
+    trust_loss: float = _f(
+        0.04, "Trust lost per failed or blocked hand-off, times trust; range 0–1; source: "
+        "Ansell & Gash 2008", ge=0, le=1)
+    understanding_gain: float = _f(
+        0.01, "Shared understanding gained per successful hand-off, times (1 − it); range "
+        "0–1; source: Ansell & Gash 2008", ge=0, le=1)
+    commitment_speed: float = _f(
+        0.02, "Speed per day at which an agency's commitment moves toward the mean of its "
+        "leader's commitment and its ties' trust, times (1 + facilitative leadership); unit "
+        "1/day; range 0–1; source: Ansell & Gash 2008 (trust → commitment)", ge=0, le=1)
+    siloed_staff_share: float = _f(
+        0.6, "Share of an agency's officers working the service before the joint "
+        "arrangement, beside other duties; range 0–1; source: assumption", ge=0, le=1)
+    siloed_outreach_factor: float = _f(
+        0.3, "Share of an agency's public information that reaches citizens before the joint "
+        "arrangement (no joint front office); range 0–1; source: assumption", ge=0, le=1)
+
+
+class AgencyParams(_Closed):
+    """A government office and its leader: the preparedness and success factors."""
+
+    name: str = _f("", "Display name; source: CASE_FACTS 'Who does what'")
+    leader_commitment: float = _f(0.5, "Leader's commitment to the joint service; range "
+                                  "0–1; source: DESIGN §1 (PBG initial conditions)", ge=0, le=1)
+    facilitative_leadership: float = _f(
+        0.5, "Innovative, facilitative leadership style; range 0–1; source: DESIGN §1 "
+        "(SPP-IRT drivers)", ge=0, le=1)
+    resources: float = _f(
+        0.8, "Share of the staff, budget and IT the joint arrangement needs that the agency "
+        "supplies; range 0–1; source: DESIGN §1 (PBG supporting resources)", ge=0, le=1)
+    regulation_ready: bool = _f(
+        True, "The regulation the joint arrangement needs (e.g. the regional levy rule) is "
+        "in force; source: DESIGN §1, CASE_FACTS 'The levy can be charged only under a "
+        "regional regulation'")
+    communication_openness: float = _f(
+        0.5, "Openness of communication with partners and applicants; range 0–1; source: "
+        "DESIGN §1 (SPP-IRT open communication)", ge=0, le=1)
+    role_clarity: float = _f(0.5, "Clarity of the agency's role in a joint operation; "
+                             "range 0–1; source: DESIGN §1.2 (JCOC)", ge=0, le=1)
+    staff_competence: float = _f(0.6, "Mean competence of the agency's officers; range 0–1; "
+                                 "source: DESIGN §1 (competent staff)", ge=0, le=1)
+    intrinsic_commitment: float = _f(0.5, "Mean intrinsic commitment of its officers; "
+                                     "range 0–1; source: assumption", ge=0, le=1)
+    n_officers: int = _f(4, "Officers working the service at capacity_reference citizens; "
+                         "unit persons; range 0–1000; source: assumption", ge=0, le=1000)
+
+
+class Stage(_Closed):
+    """One stage of a permit's workflow, owned by one agency."""
+
+    name: str = _f(..., "Stage name; source: CASE_FACTS flow")
+    agency: str = _f(..., "Key of the owning agency in [agencies]")
+    service_days: float = _f(3.0, "Minimum days a file spends at the stage when nobody "
+                             "queues; unit days; range 0–365", ge=0, le=365)
+    min_service_days: float = _f(0.5, "Floor innovation can shorten service_days to; unit "
+                                 "days; range 0–365; source: assumption", ge=0, le=365)
+    fee: float = _f(0.0, "Fee charged at the stage whatever the regulation; unit kRp; range "
+                    "0–100,000", ge=0, le=100_000)
+    levy: float = _f(0.0, "Regional levy (retribusi) charged at the stage when a regulation "
+                     "is in force; unit kRp per file; range 0–100,000", ge=0, le=100_000)
+    needs_regulation: bool = _f(False, "The stage can only be done under a regulation in "
+                                "force (see licensing.without_regulation)")
+    rework_prob: float = _f(0.1, "Chance a file goes back to the applicant for fixes at "
+                            "half openness and competence·effort; range 0–1", ge=0, le=1)
+    rework_days: float = _f(5.0, "Days an applicant needs to fix a reworked file; unit "
+                            "days; range 0–365", ge=0, le=365)
+    reject_prob: float = _f(0.0, "Chance a file is rejected at the stage (e.g. failed "
+                            "inspection); range 0–1", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _min_below(self) -> Stage:
+        if self.min_service_days > self.service_days:
+            raise ValueError("min_service_days must not exceed service_days")
+        return self
+
+
+class LicensingParams(_Closed):
+    """The licensing service: a permit's workflow and what applicants weigh."""
+
+    permit: str = _f("permit", "Name of the permit")
+    stages: list[Stage] = _f(..., "The ordered workflow", min_length=1, max_length=20)
+    joint_stages: int | None = _f(
+        None, "If set, the joint arrangement consolidates the workflow into this many "
+        "stages at the collaboration start (adjacent stages merged); range 1–20; source: "
+        "DESIGN §1 (simple service systems)", ge=1, le=20)
+    permit_value: float = _f(1500.0, "Value to a citizen of holding the permit (credit, "
+                             "legal security, market access); unit kRp; range 0–1e6; "
+                             "source: assumption", ge=0, le=1e6)
+    value_of_time: float = _f(10.0, "Cost to an applicant of a day of waiting; unit "
+                              "kRp/day; range 0–1e4; source: assumption", ge=0, le=1e4)
+    hassle_per_stage: float = _f(40.0, "Cost of dealing with one stage (visits, "
+                                 "documents); unit kRp; range 0–1e5; source: assumption",
+                                 ge=0, le=1e5)
+    information_gap_cost: float = _f(
+        300.0, "Extra cost for an applicant who does not know the procedure; unit kRp; "
+        "range 0–1e5; source: assumption", ge=0, le=1e5)
+    wait_utility: float = _f(0.0, "Utility of putting the decision off another day; unit "
+                             "kRp; range −1e5–1e5; source: assumption", ge=-1e5, le=1e5)
+    informal_detection_prob: float = _f(
+        0.05, "True chance that an informal building/production is detected; range 0–1; "
+        "source: assumption", ge=0, le=1)
+    informal_penalty: float = _f(2000.0, "Sanction on detected informal activity; unit "
+                                 "kRp; range 0–1e7; source: assumption", ge=0, le=1e7)
+    without_regulation: Literal["stall", "waive"] = _f(
+        "stall", "What a stage that needs a regulation does without one: 'stall' blocks the "
+        "file until a facilitative leader releases it, 'waive' passes it; either way no "
+        "levy; source: CASE_FACTS 'many stalled files'")
+    legacy_regulation_in_force: bool = _f(
+        True, "Before the collaboration start the legacy arrangement's regulation is in "
+        "force; source: CASE_FACTS (IMB regime before 2021)")
+    levy_annual_target: float = _f(
+        0.0, "Levy revenue target per year at capacity_reference citizens; unit kRp/year; "
+        "range 0–1e9; 0 = no target", ge=0, le=1e9)
+    service_level_days: float = _f(10.0, "Service-level target for a whole file; unit "
+                                   "days; range 0–3650; source: CASE_FACTS 'the national "
+                                   "target is 10 days'", ge=0, le=3650)
+    innovation_rate: float = _f(
+        0.01, "Chance per day, at full facilitative leadership and commitment, that an "
+        "agency improves one of its stages in the joint arrangement; unit 1/day; range 0–1; "
+        "source: DESIGN §2", ge=0, le=1)
+    innovation_step: float = _f(0.1, "Share of a stage's service days one improvement "
+                                "removes; range 0–1; source: assumption", ge=0, le=1)
+    release_rate: float = _f(
+        0.01, "Chance per day, at full facilitative leadership, that a stalled file is "
+        "released by discretion; unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+
+
+class Scenario(_Closed):
+    """A whole run: population, agencies, network and services."""
+
+    name: str = _f("scenario", "Short name")
+    description: str = _f("", "What the scenario represents")
+    steps: int = _f(730, "Default run length; unit days; range 1–36,500", ge=1, le=36_500)
+    collaboration_start: int = _f(
+        365, "Day the joint arrangement starts; splits runs into before and after; unit "
+        "day; range 0–36,500; source: DESIGN §2", ge=0, le=36_500)
+    warmup_days: int = _f(90, "Days at the start left out of before/after summaries while "
+                          "the pipeline fills; unit days; range 0–3650", ge=0, le=3650)
+    choice: ChoiceParams = Field(default_factory=ChoiceParams)
+    citizens: CitizenParams = Field(default_factory=CitizenParams)
+    officers: OfficerParams = Field(default_factory=OfficerParams)
+    collaboration: CollaborationParams = Field(default_factory=CollaborationParams)
+    agencies: dict[str, AgencyParams] = _f(..., "The agencies, keyed by a short id",
+                                           min_length=1)
+    licensing: LicensingParams | None = _f(None, "The licensing service, if modelled")
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        if self.licensing is not None:
+            for i, st in enumerate(self.licensing.stages):
+                if st.agency not in self.agencies:
+                    raise ValueError(
+                        f"licensing.stages.{i}.agency: unknown agency '{st.agency}'; "
+                        f"allowed: {', '.join(sorted(self.agencies))}")
+        if self.warmup_days > self.collaboration_start:
+            raise ValueError("warmup_days must not exceed collaboration_start")
+        return self

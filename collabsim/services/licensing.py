@@ -1,0 +1,677 @@
+"""The licensing service: applicants, a staged workflow, hand-offs and the levy.
+
+One step is one day. In order:
+
+1. **Needs arrive**: each idle citizen gets a need with ``need_rate`` per day.
+2. **Citizens decide** (multinomial logit, β = ``beta_citizen``) among
+   ``apply`` / ``informal`` / ``wait`` from their *beliefs* (see
+   :meth:`~collabsim.agents.citizen.Citizen.licensing_utilities`). A need left
+   waiting longer than ``patience_days`` is met informally.
+3. **Applicants reconsider**: with ``reconsider_rate`` per day an applicant
+   weighs continuing against abandoning the file and going informal.
+4. **Agencies work their queues**: each agency completes, oldest first, as many
+   files as its committed officers' output allows. A completed stage may be
+   rejected, sent back for rework (more likely under poor communication and
+   low competence·effort), or passed on; the levy is charged where a
+   regulation is in force. A stage that needs a missing regulation stalls the
+   file (or waives it, as the scenario says) until a facilitative leader
+   releases it.
+5. **Hand-offs** between agencies travel over the collaboration network: by
+   letter before the collaboration start (slow, often lost), afterwards over
+   ties whose delay and loss fall with communication quality. In the joint
+   arrangement each hand-off is a small win or a failure for the tie's trust.
+6. **Innovation**: in the joint arrangement, facilitative and committed leaders
+   shorten their stages or merge adjacent ones they own.
+
+Citizens learn from their own files and from word of mouth (see
+:meth:`LicensingService.hear`), and from the agencies' public information.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from collabsim.choice import choose_with_uniforms
+from collabsim.network import (
+    communication_quality,
+    update_trust_on_failure,
+    update_trust_on_success,
+)
+
+if TYPE_CHECKING:
+    from collabsim.model import CollabModel
+    from collabsim.scenario.schema import LicensingParams
+
+__all__ = ["LicensingService", "WorkStage", "merge_stages"]
+
+IDLE, NEEDING, APPLIED = 0, 1, 2
+ACTIVE, ISSUED, REJECTED, ABANDONED = 0, 1, 2, 3
+APPLY, INFORMAL, WAIT = 0, 1, 2
+WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class WorkStage:
+    """A workflow stage as it currently runs (innovation changes it)."""
+
+    name: str
+    agency: int
+    service_days: float
+    min_service_days: float
+    fee: float
+    levy: float
+    needs_regulation: bool
+    rework_prob: float
+    rework_days: float
+    reject_prob: float
+
+
+def merge_stages(group: list[WorkStage], agency_weight: dict[int, float] | None = None
+                 ) -> WorkStage:
+    """Merge adjacent stages into one.
+
+    The merged stage does the parts in parallel where it can: its service days
+    are the longest part plus a quarter of the others; fees and levies add up;
+    it needs a regulation if any part does; rework and rejection combine as
+    independent chances. It is owned by the agency with the longest part.
+    """
+    longest = max(group, key=lambda s: s.service_days)
+    days = [s.service_days for s in group]
+    sd = max(days) + 0.25 * (sum(days) - max(days))
+    return WorkStage(
+        name="+".join(s.name for s in group),
+        agency=longest.agency,
+        service_days=sd,
+        min_service_days=min(sd, max(s.min_service_days for s in group)),
+        fee=sum(s.fee for s in group),
+        levy=sum(s.levy for s in group),
+        needs_regulation=any(s.needs_regulation for s in group),
+        rework_prob=1 - float(np.prod([1 - s.rework_prob for s in group])),
+        rework_days=max(s.rework_days for s in group),
+        reject_prob=1 - float(np.prod([1 - s.reject_prob for s in group])),
+    )
+
+
+class _Grow:
+    """Append-only columns for files, growing geometrically."""
+
+    def __init__(self, **dtypes):
+        self.n = 0
+        self._dtypes = dtypes
+        for k, dt in dtypes.items():
+            setattr(self, k, np.zeros(256, dtype=dt))
+
+    def append(self, **cols) -> np.ndarray:
+        m = len(next(iter(cols.values())))
+        need = self.n + m
+        cap = len(getattr(self, next(iter(self._dtypes))))
+        if need > cap:
+            new = max(need, 2 * cap)
+            for k, dt in self._dtypes.items():
+                arr = np.zeros(new, dtype=dt)
+                arr[: self.n] = getattr(self, k)[: self.n]
+                setattr(self, k, arr)
+        ids = np.arange(self.n, need)
+        for k in self._dtypes:
+            getattr(self, k)[ids] = cols.get(k, 0)
+        self.n = need
+        return ids
+
+
+class LicensingService:
+    """Licensing through a staged, multi-agency workflow (vectorised)."""
+
+    name = "licensing"
+
+    def __init__(self, model: CollabModel, params: LicensingParams):
+        self.model = model
+        self.params = params
+        cit = model.config.citizens
+        n = model.population.n
+        init = model.stream("licensing.init")
+        self.state = np.zeros(n, dtype=np.int8)
+        self.need_since = np.zeros(n, dtype=np.float32)
+        self.belief_days = np.full(n, cit.initial_expected_days, dtype=np.float64)
+        self.belief_detect = np.full(n, cit.initial_detection_belief, dtype=np.float64)
+        self.informed = init.random(n) < cit.initial_informed
+        self.file_of = np.full(n, -1, dtype=np.int64)
+        self.stages = [
+            WorkStage(s.name, model.agency_index[s.agency], s.service_days, s.min_service_days,
+                      s.fee, s.levy, s.needs_regulation, s.rework_prob, s.rework_days,
+                      s.reject_prob)
+            for s in params.stages
+        ]
+        self.files = _Grow(citizen=np.int64, stage=np.int16, status=np.int8,
+                           submitted=np.float64, ready=np.float64, blocked=np.bool_,
+                           released_at=np.int16)
+        self.totals = dict.fromkeys(
+            ("submitted", "issued", "rejected", "abandoned", "informal", "detected",
+             "stalled", "handoffs", "handoff_failures"), 0)
+        self.today = dict.fromkeys(self.totals, 0)
+        self.levy_revenue = 0.0
+        self.fee_revenue = 0.0
+        self.fines = 0.0
+        self.carry = np.zeros(len(model.agency_list))
+        self._durations: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
+        self._delays: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
+        self._last_mean_days = 0.0
+        self._last_delay = 0.0
+
+    # ----------------------------------------------------------------- views
+    @property
+    def n_stages(self) -> int:
+        """Number of stages in the workflow as it runs now."""
+        return len(self.stages)
+
+    def regulation_in_force(self, agency: int) -> bool:
+        """Whether the regulation agency ``agency``'s stages need is in force today."""
+        m = self.model
+        return m.agency_list[agency].regulation_in_force(
+            m.joint, self.params.legacy_regulation_in_force)
+
+    def expected_fee(self) -> float:
+        """What an applicant pays in all: stage fees, and levies where they can be charged (kRp)."""
+        return float(sum(s.fee + (s.levy if self.regulation_in_force(s.agency) else 0.0)
+                         for s in self.stages))
+
+    def handoff_terms(self, a: int, b: int) -> tuple[float, float]:
+        """Delay (days) and loss chance of a hand-off from agency ``a`` to ``b`` today."""
+        m = self.model
+        c = m.config.collaboration
+        if not m.joint:
+            return c.siloed_handoff_days, c.siloed_loss_prob
+        tie = m.collaboration_graph.edges[m.agency_list[a].key, m.agency_list[b].key]
+        q = communication_quality(m.agency_list[a].communication_openness,
+                                  m.agency_list[b].communication_openness,
+                                  tie["shared_understanding"])
+        return c.joint_handoff_days * (2.0 - q), c.joint_loss_prob * (1.0 - q)
+
+    def advertised_days(self) -> float:
+        """Processing time the front office tells enquirers and the public (days).
+
+        The designed time (stage days plus hand-offs), or, when files pile up,
+        what the office sees in its queue: twice the mean age of the files in
+        process (in a steady queue a file is on average half-way through),
+        whichever is longer.
+        """
+        days = sum(s.service_days for s in self.stages)
+        for s, t in zip(self.stages, self.stages[1:], strict=False):
+            if s.agency != t.agency:
+                days += self.handoff_terms(s.agency, t.agency)[0]
+        f = self.files
+        active = f.status[: f.n] == ACTIVE
+        if active.any():
+            days = max(days, 2.0 * float(self.model.day - f.submitted[: f.n][active].mean()))
+        return float(days)
+
+    def enquire(self, idx: np.ndarray) -> None:
+        """Informed citizens about to decide ask the front office how long it takes.
+
+        They move their expected days toward :meth:`advertised_days` by
+        ``learning_rate · openness`` of the front office: an open office is
+        heard and believed, a closed one is not.
+        """
+        asked = idx[self.informed[idx]]
+        if asked.size == 0:
+            return
+        front = self.model.agency_list[self.stages[0].agency]
+        w = self.model.config.citizens.learning_rate * front.communication_openness
+        self.belief_days[asked] += w * (self.advertised_days() - self.belief_days[asked])
+
+    # ------------------------------------------------------------------ step
+    def step(self, day: int) -> None:
+        """Advance the service by one day (see the module docstring for the order)."""
+        self.today = dict.fromkeys(self.totals, 0)
+        if day == self.model.config.collaboration_start and self.params.joint_stages:
+            self.consolidate_workflow(self.params.joint_stages)
+        self.arrive_needs(day)
+        self.citizens_decide(day)
+        self.applicants_reconsider(day)
+        self.work_queues(day)
+        self.release_stalled()
+        if self.model.joint:
+            self.innovate()
+        for k, v in self.today.items():
+            self.totals[k] += v
+
+    def arrive_needs(self, day: int) -> None:
+        """Idle citizens develop a need for the permit (``need_rate`` per day)."""
+        rng = self.model.stream("citizens.needs")
+        hit = self.model.population.sample(self.model.config.citizens.need_rate, rng)
+        new = hit[self.state[hit] == IDLE]
+        self.state[new] = NEEDING
+        self.need_since[new] = day
+
+    def applicant_utilities(self, idx: np.ndarray) -> np.ndarray:
+        """Vectorised utilities of apply / informal / wait, shape ``(len(idx), 3)``.
+
+        The same formula as :meth:`Citizen.licensing_utilities`.
+        """
+        p = self.params
+        u = np.empty((idx.size, 3))
+        u[:, APPLY] = (p.permit_value - self.expected_fee()
+                       - p.value_of_time * self.belief_days[idx]
+                       - p.hassle_per_stage * self.n_stages
+                       - p.information_gap_cost * (~self.informed[idx]))
+        u[:, INFORMAL] = -self.belief_detect[idx] * p.informal_penalty
+        u[:, WAIT] = p.wait_utility
+        return u
+
+    def citizens_decide(self, day: int) -> None:
+        """Citizens with a need choose apply / informal / wait (logit)."""
+        cit = self.model.config.citizens
+        rng = self.model.stream("citizens.choice")
+        needing = np.flatnonzero(self.state == NEEDING)
+        expired = day - self.need_since[needing] >= cit.patience_days
+        self.go_informal(needing[expired])
+        rest = needing[~expired]
+        deciding = rest[rng.random(rest.size) < cit.decision_rate]
+        if deciding.size == 0:
+            return
+        self.enquire(deciding)
+        choice = choose_with_uniforms(self.applicant_utilities(deciding),
+                                      self.model.config.choice.beta_citizen,
+                                      rng.random(deciding.size))
+        self.submit(deciding[choice == APPLY], day)
+        self.go_informal(deciding[choice == INFORMAL])
+
+    def submit(self, idx: np.ndarray, day: int) -> None:
+        """Open a file for each applying citizen at the first stage."""
+        if idx.size == 0:
+            return
+        first = self.stages[0]
+        ids = self.files.append(citizen=idx, stage=np.zeros(idx.size), status=np.zeros(idx.size),
+                                submitted=np.full(idx.size, float(day)),
+                                ready=np.full(idx.size, day + first.service_days),
+                                blocked=np.zeros(idx.size, bool),
+                                released_at=np.full(idx.size, -1))
+        self.state[idx] = APPLIED
+        self.file_of[idx] = ids
+        self.today["submitted"] += idx.size
+
+    def go_informal(self, idx: np.ndarray) -> None:
+        """Citizens build or produce without the permit; some are detected and fined."""
+        if idx.size == 0:
+            return
+        rng = self.model.stream("citizens.detection")
+        p = self.params
+        lam = self.model.config.citizens.learning_rate
+        detected = rng.random(idx.size) < p.informal_detection_prob
+        self.fines += p.informal_penalty * int(detected.sum())
+        self.belief_detect[idx] = (1 - lam) * self.belief_detect[idx] + lam * detected
+        self.state[idx] = IDLE
+        self.file_of[idx] = -1
+        self.today["informal"] += idx.size
+        self.today["detected"] += int(detected.sum())
+
+    def continue_utilities(self, idx: np.ndarray, day: int) -> np.ndarray:
+        """Vectorised utilities of continue / abandon for applicants ``idx`` (kRp).
+
+        The same formula as :meth:`Citizen.continue_utilities`.
+        """
+        p = self.params
+        elapsed = day - self.files.submitted[self.file_of[idx]]
+        remaining = np.maximum(self.belief_days[idx] - elapsed, 0.5 * elapsed)
+        u = np.empty((idx.size, 2))
+        u[:, 0] = p.permit_value - self.expected_fee() - p.value_of_time * remaining
+        u[:, 1] = -self.belief_detect[idx] * p.informal_penalty
+        return u
+
+    def applicants_reconsider(self, day: int) -> None:
+        """Some applicants weigh continuing their file against abandoning it."""
+        cit = self.model.config.citizens
+        rng = self.model.stream("citizens.reconsider")
+        applied = np.flatnonzero(self.state == APPLIED)
+        who = applied[rng.random(applied.size) < cit.reconsider_rate]
+        if who.size == 0:
+            return
+        u = self.continue_utilities(who, day)
+        quit_ = who[choose_with_uniforms(u, self.model.config.choice.beta_citizen,
+                                         rng.random(who.size)) == 1]
+        if quit_.size == 0:
+            return
+        files = self.file_of[quit_]
+        elapsed = day - self.files.submitted[files]
+        self.files.status[files] = ABANDONED
+        self.files.blocked[files] = False
+        lam = cit.learning_rate
+        guess = elapsed + np.maximum(self.belief_days[quit_] - elapsed, 0.5 * elapsed)
+        self.belief_days[quit_] = (1 - lam) * self.belief_days[quit_] + lam * guess
+        self.today["abandoned"] += quit_.size
+        self.go_informal(quit_)
+
+    # ------------------------------------------------------------ the queues
+    def _stage_table(self) -> dict[str, np.ndarray]:
+        st = self.stages
+        return {
+            "agency": np.array([s.agency for s in st]),
+            "regulated": np.array([s.needs_regulation and not self.regulation_in_force(s.agency)
+                                   for s in st]),
+        }
+
+    def agency_capacity(self) -> np.ndarray:
+        """Files each agency can complete today (committed officers' output)."""
+        m = self.model
+        out = m.officers.output() * m.officer_active
+        return np.bincount(m.officers.agency_of, weights=out, minlength=len(m.agency_list))
+
+    def agency_quality(self) -> np.ndarray:
+        """Mean competence × effort of each agency's committed officers, in [0, 1]."""
+        m = self.model
+        o = m.officers
+        w = m.officer_active.astype(float)
+        q = np.bincount(o.agency_of, weights=o.competence * o.effort * w,
+                        minlength=len(m.agency_list))
+        k = np.bincount(o.agency_of, weights=w, minlength=len(m.agency_list))
+        return np.divide(q, k, out=np.zeros_like(q), where=k > 0)
+
+    def work_queues(self, day: int) -> None:
+        """Each agency completes ready files, oldest application first, up to its capacity."""
+        f = self.files
+        if f.n == 0:
+            return
+        table = self._stage_table()
+        active = np.flatnonzero((f.status[: f.n] == ACTIVE) & ~f.blocked[: f.n]
+                                & (f.ready[: f.n] <= day))
+        if self.params.without_regulation == "stall" and active.size:
+            st = f.stage[active]
+            stall = table["regulated"][st] & (f.released_at[active] != st)
+            self.stall(active[stall])
+            active = active[~stall]
+        if active.size == 0:
+            self.carry[:] = 0.0
+            return
+        capacity = self.agency_capacity() + self.carry
+        quality = self.agency_quality()
+        owner = table["agency"][f.stage[active]]
+        order = np.lexsort((active, f.submitted[active], owner))  # oldest application first
+        active, owner = active[order], owner[order]
+        starts = np.searchsorted(owner, np.arange(len(capacity)))
+        ends = np.searchsorted(owner, np.arange(len(capacity)), side="right")
+        served = []
+        for a in range(len(capacity)):
+            k = min(int(capacity[a]), ends[a] - starts[a])
+            self.carry[a] = min(capacity[a] - k, 1.0) if k == ends[a] - starts[a] else capacity[a] - k
+            served.append(active[starts[a]: starts[a] + k])
+        done = np.concatenate(served)
+        if done.size:
+            self.complete_stage(done, quality, day)
+
+    def stall(self, ids: np.ndarray) -> None:
+        """Block files at a stage whose regulation is missing; a failure for the tie in."""
+        if ids.size == 0:
+            return
+        self.files.blocked[ids] = True
+        self.today["stalled"] += ids.size
+        if not self.model.joint:
+            return
+        for s in np.unique(self.files.stage[ids]):
+            if s == 0:
+                continue
+            a, b = self.stages[s - 1].agency, self.stages[s].agency
+            if a != b:
+                k = int((self.files.stage[ids] == s).sum())
+                self._tie_outcomes(a, b, 0, k)
+
+    def complete_stage(self, ids: np.ndarray, quality: np.ndarray, day: int) -> None:
+        """Outcomes of the files whose stage was worked today: reject, rework or pass."""
+        rng = self.model.stream("licensing.process")
+        f = self.files
+        st = f.stage[ids].astype(int)
+        reject_p = np.array([s.reject_prob for s in self.stages])[st]
+        owner = np.array([s.agency for s in self.stages])[st]
+        openness = np.array([a.communication_openness for a in self.model.agency_list])[owner]
+        rework_p = np.clip(np.array([s.rework_prob for s in self.stages])[st]
+                           * (1.5 - openness) * (1.5 - quality[owner]), 0.0, 0.95)
+        u = rng.random(ids.size)
+        rejected = u < reject_p
+        rework = ~rejected & (u < reject_p + rework_p * (1 - reject_p))
+        passed = ~rejected & ~rework
+        f.ready[ids[rework]] = day + np.array([s.rework_days for s in self.stages])[st[rework]]
+        self.reject(ids[rejected])
+        self.pass_stage(ids[passed], day)
+
+    def reject(self, ids: np.ndarray) -> None:
+        """Rejected files close; their applicants still have the need."""
+        if ids.size == 0:
+            return
+        self.files.status[ids] = REJECTED
+        cit = self.files.citizen[ids]
+        self.state[cit] = NEEDING
+        self.file_of[cit] = -1
+        self.today["rejected"] += ids.size
+
+    def pass_stage(self, ids: np.ndarray, day: int) -> None:
+        """Charge the levy where it can be charged, then issue or hand the file on."""
+        if ids.size == 0:
+            return
+        f = self.files
+        st = f.stage[ids].astype(int)
+        for s in np.unique(st):
+            stage = self.stages[s]
+            k = int((st == s).sum())
+            self.fee_revenue += stage.fee * k
+            if stage.levy and self.regulation_in_force(stage.agency):
+                self.levy_revenue += stage.levy * k
+        last = st == self.n_stages - 1
+        self.issue(ids[last], day)
+        for s in np.unique(st[~last]):
+            self.hand_off(ids[~last][st[~last] == s], int(s), day)
+
+    def issue(self, ids: np.ndarray, day: int) -> None:
+        """Issue permits; applicants learn how long it really took."""
+        if ids.size == 0:
+            return
+        f = self.files
+        f.status[ids] = ISSUED
+        cit = f.citizen[ids]
+        took = day - f.submitted[ids]
+        lam = self.model.config.citizens.learning_rate
+        self.belief_days[cit] = (1 - lam) * self.belief_days[cit] + lam * took
+        self.state[cit] = IDLE
+        self.file_of[cit] = -1
+        self._durations.append(took)
+        self.today["issued"] += ids.size
+
+    def hand_off(self, ids: np.ndarray, s: int, day: int) -> None:
+        """Move files from stage ``s`` to ``s + 1``, over a tie if the agency changes."""
+        f = self.files
+        nxt = self.stages[s + 1]
+        a, b = self.stages[s].agency, nxt.agency
+        delay = np.zeros(ids.size)
+        if a != b:
+            mean_delay, loss = self.handoff_terms(a, b)
+            lost = self.model.stream("licensing.handoff").random(ids.size) < loss
+            delay = mean_delay + lost * self.model.config.collaboration.bounce_days
+            self.today["handoffs"] += ids.size
+            self.today["handoff_failures"] += int(lost.sum())
+            self._delays.append(delay)
+            if self.model.joint:
+                self._tie_outcomes(a, b, int((~lost).sum()), int(lost.sum()))
+        f.stage[ids] = s + 1
+        f.ready[ids] = day + delay + nxt.service_days
+
+    def _tie_outcomes(self, a: int, b: int, wins: int, failures: int) -> None:
+        """Apply ``wins`` small wins then ``failures`` failures to the tie a–b."""
+        m = self.model
+        c = m.config.collaboration
+        tie = m.collaboration_graph.edges[m.agency_list[a].key, m.agency_list[b].key]
+        facil = 0.5 * (m.agency_list[a].facilitative_leadership
+                       + m.agency_list[b].facilitative_leadership)
+        for _ in range(min(wins, 50)):  # the closed form would hide the rule; 50 saturates
+            update_trust_on_success(tie, facil, c.trust_gain, c.understanding_gain)
+        tie["handoffs"] += max(wins - 50, 0)
+        for _ in range(min(failures, 50)):
+            update_trust_on_failure(tie, c.trust_loss)
+        tie["failures"] += max(failures - 50, 0)
+
+    def release_stalled(self) -> None:
+        """Facilitative leaders release stalled files by discretion (no levy charged)."""
+        f = self.files
+        blocked = np.flatnonzero(f.blocked[: f.n])
+        if blocked.size == 0:
+            return
+        st = f.stage[blocked].astype(int)
+        owner = np.array([s.agency for s in self.stages])[st]
+        facil = np.array([a.facilitative_leadership for a in self.model.agency_list])[owner]
+        rng = self.model.stream("licensing.release")
+        go = rng.random(blocked.size) < self.params.release_rate * facil
+        f.blocked[blocked[go]] = False
+        f.released_at[blocked[go]] = st[go]
+
+    # ------------------------------------------------------ the joint design
+    def _remap(self, groups: list[list[int]]) -> None:
+        """Replace the workflow by merged groups of stages; move files along."""
+        mapping = np.zeros(self.n_stages, dtype=np.int16)
+        for g, members in enumerate(groups):
+            mapping[members] = g
+        self.stages = [merge_stages([self.stages[i] for i in grp]) if len(grp) > 1
+                       else self.stages[grp[0]] for grp in groups]
+        f = self.files
+        f.stage[: f.n] = mapping[f.stage[: f.n]]
+        f.released_at[: f.n] = np.where(f.released_at[: f.n] >= 0,
+                                        mapping[np.maximum(f.released_at[: f.n], 0)], -1)
+
+    def consolidate_workflow(self, k: int) -> None:
+        """Merge the workflow into ``k`` stages of adjacent parts (a simpler design)."""
+        if k >= self.n_stages:
+            return
+        bounds = np.linspace(0, self.n_stages, k + 1).round().astype(int)
+        self._remap([list(range(bounds[i], bounds[i + 1])) for i in range(k)])
+
+    def innovate(self) -> None:
+        """Facilitative, committed leaders merge their adjacent stages or shorten one."""
+        p = self.params
+        rng = self.model.stream("licensing.innovation")
+        for agency in self.model.agency_list:
+            chance = p.innovation_rate * agency.facilitative_leadership * agency.commitment
+            if rng.random() >= chance:
+                continue
+            own = [i for i, s in enumerate(self.stages) if s.agency == agency.index]
+            pair = next((i for i in own if i + 1 in own), None)
+            if pair is not None:
+                groups = [[i] for i in range(self.n_stages) if i != pair + 1]
+                groups[pair] = [pair, pair + 1]
+                self._remap(groups)
+                continue
+            slack = [i for i in own if self.stages[i].service_days > self.stages[i].min_service_days]
+            if slack:
+                i = slack[int(rng.integers(len(slack)))]
+                s = self.stages[i]
+                self.stages[i] = replace(s, service_days=max(
+                    s.min_service_days, s.service_days * (1 - p.innovation_step)))
+
+    # ------------------------------------------------------- information
+    def hear(self, listeners: np.ndarray, speakers: np.ndarray) -> None:
+        """Word of mouth: listeners move beliefs toward a tie's; some learn the procedure.
+
+        An applicant whose file is taking longer than expected tells the days it
+        has waited so far, not its old expectation.
+
+        A listener whose tie knows the procedure learns it with probability
+        ``procedure_transmission``; knowledge fades at ``forget_rate`` per day.
+        """
+        if listeners.size == 0:
+            return
+        w = self.model.config.citizens.word_of_mouth_weight
+        told_days = self.belief_days[speakers].copy()
+        waiting = self.state[speakers] == APPLIED  # applicants complain about files overdue
+        if waiting.any():
+            elapsed = self.model.day - self.files.submitted[self.file_of[speakers[waiting]]]
+            told_days[waiting] = np.maximum(told_days[waiting], elapsed)
+        self.belief_days[listeners] += w * (told_days - self.belief_days[listeners])
+        self.belief_detect[listeners] += w * (self.belief_detect[speakers]
+                                              - self.belief_detect[listeners])
+        cit = self.model.config.citizens
+        told = (self.model.stream("citizens.word_of_mouth.informed").random(listeners.size)
+                < cit.procedure_transmission)
+        self.informed[listeners] |= self.informed[speakers] & told
+        forget = self.model.population.sample(cit.forget_rate,
+                                              self.model.stream("citizens.forgetting"))
+        self.informed[forget] = False
+
+    def inform(self) -> None:
+        """Public information from the front office reaches some citizens.
+
+        Reach is ``outreach_rate · openness`` (times ``siloed_outreach_factor``
+        before the joint front office exists); those reached learn the
+        procedure and move their expected days toward the announced time by
+        ``learning_rate · openness`` (open offices are believed).
+        """
+        m = self.model
+        cit = m.config.citizens
+        front = m.agency_list[self.stages[0].agency]
+        factor = 1.0 if m.joint else m.config.collaboration.siloed_outreach_factor
+        reached = m.population.sample(cit.outreach_rate * front.communication_openness * factor,
+                                      m.stream("citizens.outreach"))
+        if reached.size == 0:
+            return
+        self.informed[reached] = True
+        w = cit.learning_rate * front.communication_openness
+        self.belief_days[reached] += w * (self.advertised_days() - self.belief_days[reached])
+
+    # ------------------------------------------------------------ metrics
+    def backlog(self) -> int:
+        """Files in process (including stalled ones)."""
+        return int((self.files.status[: self.files.n] == ACTIVE).sum())
+
+    def stalled_files(self) -> int:
+        """Files currently blocked for want of a regulation."""
+        return int(self.files.blocked[: self.files.n].sum())
+
+    def mean_processing_days(self) -> float:
+        """Mean days from submission to issue of files issued in the last 30 days."""
+        if self._durations:
+            d = np.concatenate(self._durations)
+            if d.size:
+                self._last_mean_days = float(d.mean())
+        return self._last_mean_days
+
+    def p90_processing_days(self) -> float:
+        """90th percentile of processing days over the last 30 days (0 before any issue)."""
+        d = np.concatenate(self._durations) if self._durations else np.zeros(0)
+        return float(np.percentile(d, 90)) if d.size else 0.0
+
+    def within_service_level(self) -> float:
+        """Share of files issued in the last 30 days within the service-level target."""
+        d = np.concatenate(self._durations) if self._durations else np.zeros(0)
+        return float((d <= self.params.service_level_days).mean()) if d.size else 0.0
+
+    def handoff_delay(self) -> float:
+        """Mean delay of hand-offs in the last 30 days (days; includes bounces)."""
+        if self._delays:
+            d = np.concatenate(self._delays)
+            if d.size:
+                self._last_delay = float(d.mean())
+        return self._last_delay
+
+    def informal_share(self) -> float:
+        """Share of acted-on needs met informally so far: informal ÷ (informal + submitted)."""
+        t = self.totals
+        denom = t["informal"] + t["submitted"]
+        return t["informal"] / denom if denom else 0.0
+
+    def levy_target_share(self) -> float:
+        """Cumulative levy ÷ the annual target pro-rated to date (0 without a target)."""
+        target = self.model.levy_target_per_year
+        if target <= 0:
+            return 0.0
+        return self.levy_revenue / (target * (self.model.day + 1) / 365.0)
+
+    def informed_share(self) -> float:
+        """Share of citizens who know how to apply."""
+        return float(self.informed.mean())
+
+    def mean_expected_days(self) -> float:
+        """Citizens' mean belief of processing time (days)."""
+        return float(self.belief_days.mean())
+
+    def files_at_stages(self) -> list[int]:
+        """Files in process at each stage now (for the pipeline view)."""
+        f = self.files
+        act = f.status[: f.n] == ACTIVE
+        return np.bincount(f.stage[: f.n][act], minlength=self.n_stages).tolist()
