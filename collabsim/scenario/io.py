@@ -10,6 +10,7 @@ because it does not validate.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from collabsim.errors import CollabsimError
 from collabsim.scenario.schema import Scenario
 
 __all__ = [
@@ -37,15 +39,11 @@ _REPO = Path(__file__).resolve().parents[2] / "scenarios"
 PRESET_DIR: Path = _PACKAGED if _PACKAGED.is_dir() else _REPO
 
 
-class ScenarioError(ValueError):
+class ScenarioError(CollabsimError):
     """Invalid scenario input; ``problems`` holds one line per problem.
 
     Each line names the file, the key path and what is allowed.
     """
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 def list_presets() -> list[str]:
@@ -209,11 +207,16 @@ def _unwrap(tp: Any) -> Any:
     return tp
 
 
-def _format_errors(exc: ValidationError, origin: str) -> list[str]:
+def _format_errors(exc: ValidationError, origin: str,
+                   overrides: Mapping[str, Any] | None = None) -> list[str]:
     lines = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         path = ".".join(str(p) for p in loc) or "(top level)"
+        hits = [k for k in (overrides or {}) if fnmatch.fnmatchcase(path, k)
+                or fnmatch.fnmatchcase(path, f"{k}.*")]
+        if hits:
+            path += f" (set by override {hits[0]})"
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
@@ -245,7 +248,7 @@ def resolve(tree: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
     try:
         return Scenario.model_validate(merged)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, origin)) from None
+        raise ScenarioError(_format_errors(exc, origin, overrides)) from None
 
 
 def load_scenario(source: str | Path | Scenario | Mapping[str, Any],

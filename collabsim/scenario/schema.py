@@ -179,6 +179,9 @@ class CollaborationParams(_Closed):
     trust_loss: float = _f(
         0.04, "Trust lost per failed or blocked hand-off, times trust; range 0–1; source: "
         "Ansell & Gash 2008", ge=0, le=1)
+    stall_chase_days: float = _f(
+        7.0, "Mean days between chases of a stalled file; each chase counts as a failure on "
+        "the tie the file came over; unit days; range 1–365; source: assumption", ge=1, le=365)
     understanding_gain: float = _f(
         0.01, "Shared understanding gained per successful hand-off, times (1 − it); range "
         "0–1; source: Ansell & Gash 2008", ge=0, le=1)

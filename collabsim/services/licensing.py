@@ -509,12 +509,32 @@ class LicensingService:
             update_trust_on_failure(tie, c.trust_loss)
         tie["failures"] += max(failures - 50, 0)
 
+    def chase_stalled(self, blocked: np.ndarray) -> None:
+        """Partners chase each stalled file every ``stall_chase_days``: each chase is a failure.
+
+        A file that cannot move keeps costing the tie it came over: the sending
+        agency asks, the receiving one cannot act (Ansell & Gash 2008: failed
+        intermediate outcomes erode trust).
+        """
+        if not self.model.joint or blocked.size == 0:
+            return
+        every = self.model.config.collaboration.stall_chase_days
+        rng = self.model.stream("licensing.chase")
+        chased = blocked[rng.random(blocked.size) < 1.0 / every]
+        for s in np.unique(self.files.stage[chased]):
+            if s == 0:
+                continue
+            a, b = self.stages[s - 1].agency, self.stages[s].agency
+            if a != b:
+                self._tie_outcomes(a, b, 0, int((self.files.stage[chased] == s).sum()))
+
     def release_stalled(self) -> None:
         """Facilitative leaders release stalled files by discretion (no levy charged)."""
         f = self.files
         blocked = np.flatnonzero(f.blocked[: f.n])
         if blocked.size == 0:
             return
+        self.chase_stalled(blocked)
         st = f.stage[blocked].astype(int)
         owner = np.array([s.agency for s in self.stages])[st]
         facil = np.array([a.facilitative_leadership for a in self.model.agency_list])[owner]

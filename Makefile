@@ -1,0 +1,47 @@
+# collabsim — two commands on a fresh machine:
+#   make demo   set up .venv and run the main job (SPP-IRT vs PBG comparison into out/demo/)
+#   make test   set up .venv (with test tools and Chromium) and run the whole suite
+# Choose another interpreter with e.g. `make test PYTHON=python3.11`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+REPS   ?= 10
+
+.PHONY: all venv demo test test-fast lint bench chromium clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/collabsim compare spp_irt pbg --replications $(REPS) --seed 2026 --out out/demo
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium
+	$(BIN)/ruff check collabsim tests benchmarks
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check collabsim tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) out runs cmp .pytest_cache

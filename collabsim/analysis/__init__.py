@@ -1,0 +1,1 @@
+"""Analysis of results: comparisons, plots (and, later, sensitivity and reports)."""

@@ -1,0 +1,257 @@
+"""The command line: ``collabsim run | compare | validate | sweep | analyze | report | viz``.
+
+Every command given bad input prints one line per problem (file, key path,
+what is allowed) to stderr and exits with status 2, without a traceback.
+Commands of other subsystems register themselves through a ``register``
+function in their own ``cli`` module (see ``_PLUGINS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from collabsim.errors import CollabsimError
+
+__all__ = ["main", "add_scenario_options", "overrides_from", "Progress"]
+
+_PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli")
+
+HEADLINE = [
+    ("applications_submitted_per_month_before", "applications / month, before"),
+    ("applications_submitted_per_month_after", "applications / month, after"),
+    ("permits_issued_per_month_before", "permits issued / month, before"),
+    ("permits_issued_per_month_after", "permits issued / month, after"),
+    ("mean_processing_days_before", "mean processing days, before"),
+    ("mean_processing_days_after", "mean processing days, after"),
+    ("levy_revenue_final", "levy revenue, cumulative (kRp)"),
+    ("levy_target_share_final", "levy ÷ target to date"),
+    ("informal_share_final", "informal share"),
+]
+
+PLOT_METRICS = ["applications_submitted", "permits_issued", "backlog", "mean_processing_days",
+                "levy_target_share", "informal_share", "mean_trust", "mean_commitment",
+                "mean_officer_effort"]
+
+
+class Progress:
+    """Progress on long work: a tqdm bar on a terminal, short log lines otherwise."""
+
+    def __init__(self, total: int, desc: str, stream=None):
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.start = time.monotonic()
+        self._last_log = 0.0
+        self.bar = None
+        if getattr(self.stream, "isatty", lambda: False)():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="run", file=self.stream)
+        self.desc = desc
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        """Report that ``done`` units are complete."""
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+            if done >= self.total:
+                self.bar.close()
+            return
+        now = time.monotonic()
+        if done < self.total and now - self._last_log < 5:
+            return
+        self._last_log = now
+        rate = done / max(now - self.start, 1e-9)
+        eta = (self.total - done) / rate if rate > 0 else float("inf")
+        print(f"{self.desc}: {done}/{self.total} runs, {rate * 60:.1f} runs/min, "
+              f"ETA {eta:.0f} s", file=self.stream, flush=True)
+
+
+def add_scenario_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by commands that run scenarios."""
+    p.add_argument("--steps", type=int, default=None, help="days to simulate (default: scenario's)")
+    p.add_argument("--citizens", type=int, default=None,
+                   help="number of citizens (capacities scale with it)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario value by key path, e.g. "
+                        "agencies.pupr.leader_commitment=0.9 (repeatable; '*' matches every key)")
+
+
+def overrides_from(args: argparse.Namespace) -> dict:
+    """Parse the ``--set`` options of a command."""
+    from collabsim.scenario import parse_assignment
+
+    return dict(parse_assignment(a) for a in args.overrides)
+
+
+def _check_count(name: str, value: int | None, lo: int = 1) -> None:
+    if value is not None and value < lo:
+        raise CollabsimError(f"--{name}: must be at least {lo} (got {value})")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario and write its results."""
+    from collabsim.analysis.plots import plot_timeseries
+    from collabsim.runner import run
+    from collabsim.scenario import dump_scenario, load_scenario
+
+    _check_count("steps", args.steps)
+    _check_count("citizens", args.citizens, 10)
+    overrides = overrides_from(args)
+    if args.citizens is not None:
+        overrides["citizens.n"] = args.citizens
+    scenario = load_scenario(args.scenario, overrides)
+    res = run(scenario, args.seed, args.steps)
+    out = Path(args.out or f"runs/{scenario.name}")
+    out.mkdir(parents=True, exist_ok=True)
+    res.timeseries.to_parquet(out / "timeseries.parquet", index=False)
+    (out / "summary.json").write_text(json.dumps(
+        {"scenario": scenario.name, "seed": res.seed, **res.summary}, indent=2))
+    (out / "scenario.toml").write_text(dump_scenario(scenario))
+    metrics = [m for m in PLOT_METRICS if m in res.timeseries]
+    if "mobility_index" in res.timeseries:
+        metrics += ["mobility_index", "compliance_rate", "awareness_rate"]
+    plot_timeseries(res.timeseries, out / "timeseries.png", metrics,
+                    start=scenario.collaboration_start, title=f"{scenario.name}, seed {res.seed}")
+    print(f"{scenario.name}: {len(res.timeseries)} days, seed {res.seed} -> {out}/")
+    for key, label in HEADLINE + [("mobility_index_enforcement", "mobility index, enforcement"),
+                                  ("compliance_rate_enforcement", "compliance, enforcement")]:
+        if key in res.summary:
+            print(f"  {label:<36} {res.summary[key]:>12.2f}")
+    return 0
+
+
+def _fmt(row) -> str:
+    return f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+
+
+def headline_table(table, keys=HEADLINE):
+    """Wide table: one row per headline metric, one column per scenario (mean [95 % CI])."""
+    import pandas as pd
+
+    rows = {}
+    for key, label in keys:
+        part = table[table.metric == key]
+        if len(part):
+            rows[label] = {r["scenario"]: _fmt(r) for _, r in part.iterrows()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare scenarios over replications: CI table, CSV and plots."""
+    from collabsim.analysis.plots import plot_before_after, plot_compare_bands
+    from collabsim.runner import compare, confidence_table
+    from collabsim.scenario import load_scenario
+
+    _check_count("replications", args.replications)
+    _check_count("steps", args.steps)
+    _check_count("citizens", args.citizens, 10)
+    overrides = overrides_from(args)
+    scenarios = [load_scenario(s, overrides) for s in args.scenarios]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise CollabsimError(f"compare: scenario names must differ (got {', '.join(names)})")
+    progress = Progress(len(scenarios) * args.replications, "compare")
+    summaries, ts = compare(scenarios, args.replications, args.seed, args.steps, args.citizens,
+                            progress=progress)
+    table = confidence_table(summaries)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "compare.csv", index=False)
+    summaries.to_csv(out / "runs.csv", index=False)
+    ts.to_parquet(out / "timeseries.parquet", index=False)
+    wide = headline_table(table)
+    wide.to_csv(out / "headline.csv")
+    start = scenarios[0].collaboration_start
+    metrics = [m for m in PLOT_METRICS if m in ts]
+    if "mobility_index" in ts:
+        metrics += ["mobility_index", "compliance_rate", "awareness_rate"]
+    plot_compare_bands(ts, out / "timeseries_bands.png", metrics, start=start)
+    plot_before_after(table, out / "before_after.png",
+                      ["applications_submitted_per_month", "permits_issued_per_month",
+                       "mean_processing_days"])
+    print(f"{args.replications} replications per scenario, root seed {args.seed}; "
+          "mean [95 % CI]:")
+    if len(wide):
+        print(wide.to_string())
+    print(f"-> {out}/compare.csv, headline.csv, runs.csv, timeseries.parquet, "
+          "timeseries_bands.png, before_after.png")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate scenario files: exit 0, or 2 with one line per problem."""
+    from collabsim.scenario import ScenarioError, load_scenario
+
+    problems = []
+    for f in args.files:
+        try:
+            sc = load_scenario(f, overrides_from(args))
+            print(f"{f}: ok ({sc.name})")
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise CollabsimError(problems)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command (plugins included)."""
+    parser = argparse.ArgumentParser(
+        prog="collabsim",
+        description="Agent-based simulation of inter-agency collaboration in local government.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run one scenario; write time series, summary, plot")
+    p.add_argument("scenario", help="scenario file or preset name (e.g. pbg)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--out", default=None, help="output directory (default runs/NAME)")
+    add_scenario_options(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="compare scenarios over replications (95 %% CIs)")
+    p.add_argument("scenarios", nargs="+", help="scenario files or preset names")
+    p.add_argument("--replications", type=int, default=20, help="runs per scenario (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the replicate seeds")
+    p.add_argument("--out", default="cmp", help="output directory (default cmp/)")
+    add_scenario_options(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("validate", help="check scenario files against the schema")
+    p.add_argument("files", nargs="+", help="scenario files or preset names")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="also validate these overrides")
+    p.set_defaults(func=cmd_validate)
+
+    for mod in _PLUGINS:
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name and mod.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CollabsimError as exc:
+        for line in exc.problems:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
