@@ -15,7 +15,13 @@ import pandas as pd
 if TYPE_CHECKING:
     from collabsim.model import CollabModel
 
-__all__ = ["DAYS_PER_MONTH", "collaboration_reporters", "licensing_reporters", "summarise"]
+__all__ = [
+    "DAYS_PER_MONTH",
+    "collaboration_reporters",
+    "licensing_reporters",
+    "mobility_reporters",
+    "summarise",
+]
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -105,6 +111,70 @@ def mean_officer_effort(m: CollabModel) -> float:
     return float(e.mean()) if e.size else 0.0
 
 
+def _mob(method: str, doc: str) -> Callable[[Any], float]:
+    def reporter(m: CollabModel) -> float:
+        return getattr(m.mobility, method)()
+    reporter.__name__ = method
+    reporter.__doc__ = doc
+    return reporter
+
+
+def _mob_today(key: str, doc: str) -> Callable[[Any], float]:
+    def reporter(m: CollabModel) -> float:
+        return m.mobility.today[key]
+    reporter.__name__ = key
+    reporter.__doc__ = doc
+    return reporter
+
+
+PHASE_CODES = {"baseline": 0, "education": 1, "enforcement": 2, "lifted": 3}
+
+
+def restriction_phase(m: CollabModel) -> float:
+    """0 baseline, 1 education only, 2 enforcement, 3 restrictions lifted."""
+    return PHASE_CODES[m.mobility.phase(m.day)]
+
+
+def fines_collected(m: CollabModel) -> float:
+    """Cumulative fines collected (kRp)."""
+    return m.mobility.fines
+
+
+def checkpoint_gaps(m: CollabModel) -> float:
+    """Checkpoints nobody staffs today."""
+    return int(m.mobility.gaps().sum()) if m.mobility.phase(m.day) in ("education",
+                                                                        "enforcement") else 0
+
+
+def checkpoint_overlaps(m: CollabModel) -> float:
+    """Checkpoints over-staffed by more than one agency today."""
+    return int(m.mobility.overlaps().sum())
+
+
+def officers_deployed(m: CollabModel) -> float:
+    """Patrol officers at checkpoints today."""
+    return m.mobility.deployed
+
+
+def mobility_reporters() -> dict[str, Callable[[Any], float]]:
+    """Reporters of the mobility-control service, keyed by column name."""
+    return {
+        "restriction_phase": restriction_phase,
+        "trips": _mob_today("trips", "Trips made today."),
+        "violations": _mob_today("violations", "Violating trips today."),
+        "violations_detected": _mob_today("detected", "Violating trips detected today."),
+        "mobility_index": _mob("mobility_index", "Trips ÷ baseline mean trips."),
+        "compliance_rate": _mob("compliance_rate", "Share of non-essential citizens complying."),
+        "awareness_rate": _mob("awareness_rate", "Share of citizens aware of the rules."),
+        "perceived_risk": _mob("perceived_risk", "Mean perceived detection chance."),
+        "enforcement_coverage": _mob("enforcement_coverage", "Needed posts filled (0–1)."),
+        "checkpoint_gaps": checkpoint_gaps,
+        "checkpoint_overlaps": checkpoint_overlaps,
+        "officers_deployed": officers_deployed,
+        "fines_collected": fines_collected,
+    }
+
+
 def licensing_reporters() -> dict[str, Callable[[Any], float]]:
     """Reporters of the licensing service, keyed by column name."""
     return {
@@ -166,7 +236,22 @@ def summarise(df: pd.DataFrame, start: int, warmup: int) -> dict[str, float]:
             out[f"{col}_before"] = _window_mean(df, col, warmup, start)
             out[f"{col}_after"] = _window_mean(df, col, start, len(df))
     for col in ("levy_revenue", "levy_target_share", "informal_share", "informed_share",
-                "mean_trust", "mean_commitment", "backlog", "stalled_files"):
+                "mean_trust", "mean_commitment", "backlog", "stalled_files", "fines_collected"):
         if col in df:
             out[f"{col}_final"] = float(df[col].iloc[-1])
+    if "restriction_phase" in df:
+        out.update(_phase_means(df))
+    return out
+
+
+def _phase_means(df: pd.DataFrame) -> dict[str, float]:
+    """Mobility outcomes averaged over each restriction phase."""
+    out: dict[str, float] = {}
+    cols = ("mobility_index", "compliance_rate", "awareness_rate", "violations_detected",
+            "enforcement_coverage", "checkpoint_gaps", "checkpoint_overlaps", "perceived_risk")
+    for phase, code in PHASE_CODES.items():
+        part = df[df["restriction_phase"] == code]
+        for col in cols:
+            if col in df:
+                out[f"{col}_{phase}"] = float(part[col].mean()) if len(part) else float("nan")
     return out

@@ -21,7 +21,7 @@ from collabsim.agents import Agency, Citizen, CitizenPopulation, Officer, Office
 from collabsim.network import build_collaboration_network, build_social_network
 from collabsim.rng import entropy_seed, stream
 from collabsim.scenario import Scenario, ScenarioError, load_scenario
-from collabsim.services import LicensingService
+from collabsim.services import LicensingService, MobilityService
 
 __all__ = ["CollabModel", "FLAT_PARAMETERS", "DEFAULT_PRESET"]
 
@@ -41,6 +41,7 @@ FLAT_PARAMETERS: dict[str, str] = {
     "beta_citizen": "choice.beta_citizen",
     "collaboration_start": "collaboration_start",
     "need_rate": "citizens.need_rate",
+    "socialisation_reach": "mobility.campaigns.*.reach",
 }
 
 
@@ -74,10 +75,12 @@ class CollabModel(mesa.Model):
         self.build_citizens()
         self.licensing = (LicensingService(self, cfg.licensing)
                           if cfg.licensing is not None else None)
-        self.services = [s for s in (self.licensing,) if s is not None]
+        self.mobility = (MobilityService(self, cfg.mobility)
+                         if cfg.mobility is not None else None)
+        self.services = [s for s in (self.licensing, self.mobility) if s is not None]
         self.levy_target_per_year = (cfg.licensing.levy_annual_target * self.scale
                                      if cfg.licensing else 0.0)
-        self.officer_active = np.ones(self.officers.n, dtype=bool)
+        self.officer_active = self.officers.duty == 0
         self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
 
     # ------------------------------------------------------------ building
@@ -115,23 +118,26 @@ class CollabModel(mesa.Model):
             c.initial_trust, c.initial_shared_understanding)
 
     def build_officers(self) -> None:
-        """Create every agency's officers with competence and commitment around its means."""
+        """Create every agency's desk and patrol officers around its competence means."""
         cfg = self.config
         rng = self.stream("officers.init")
-        agency_of = np.repeat([a.index for a in self.agency_list],
-                              [a.n_officers for a in self.agency_list])
-        comp_mean = np.array([cfg.agencies[a.key].staff_competence for a in self.agency_list])
-        comm_mean = np.array([cfg.agencies[a.key].intrinsic_commitment for a in self.agency_list])
+        agencies = self.agency_list
+        desk = np.repeat([a.index for a in agencies], [a.n_officers for a in agencies])
+        patrol = np.repeat([a.index for a in agencies], [a.n_patrol for a in agencies])
+        agency_of = np.concatenate([desk, patrol]).astype(int)
+        duty = np.concatenate([np.zeros(desk.size), np.ones(patrol.size)])
+        comp_mean = np.array([cfg.agencies[a.key].staff_competence for a in agencies])
+        comm_mean = np.array([cfg.agencies[a.key].intrinsic_commitment for a in agencies])
         op = cfg.officers
         competence = np.clip(comp_mean[agency_of] + op.competence_sd
                              * rng.standard_normal(agency_of.size), 0.0, 1.0)
         commitment = np.clip(comm_mean[agency_of] + op.commitment_sd
                              * rng.standard_normal(agency_of.size), 0.0, 1.0)
         self.officers = OfficerCorps(agency_of, competence, commitment, op,
-                                     cfg.choice.beta_officer)
-        for i, a in enumerate(agency_of):
-            agency = self.agency_list[a]
-            agency.officers.append(Officer(self, i, agency))
+                                     cfg.choice.beta_officer, duty)
+        for i, (a, d) in enumerate(zip(agency_of, duty, strict=True)):
+            agency = agencies[a]
+            (agency.patrol if d else agency.officers).append(Officer(self, i, agency))
 
     def build_citizens(self) -> None:
         """Create the citizens (array rows plus agent views) and their social network."""
@@ -147,6 +153,8 @@ class CollabModel(mesa.Model):
         out: dict[str, Any] = {"day": _day}
         if self.licensing is not None:
             out.update(metrics.licensing_reporters())
+        if self.mobility is not None:
+            out.update(metrics.mobility_reporters())
         out.update(metrics.collaboration_reporters())
         return out
 
@@ -193,13 +201,19 @@ class CollabModel(mesa.Model):
             service.inform()
 
     def update_collaboration(self) -> None:
-        """In the joint arrangement, commitment drifts with the trust on each agency's ties."""
+        """In the joint arrangement, commitment drifts with the trust on the ties in use.
+
+        Only ties that have carried work (a hand-off, a request, a failure) count:
+        an untried partnership teaches nothing.
+        """
         if not self.joint:
             return
         g = self.collaboration_graph
         speed = self.config.collaboration.commitment_speed
         for a in self.agency_list:
-            a.update_commitment([g.edges[a.key, b]["trust"] for b in g.neighbors(a.key)], speed)
+            used = [d["trust"] for _, _, d in g.edges(a.key, data=True)
+                    if d["handoffs"] or d["failures"]]
+            a.update_commitment(used, speed)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Simulate ``steps`` days (default: the scenario's ``steps``).

@@ -36,8 +36,10 @@ class Agency(mesa.Agent):
         self.role_clarity = params.role_clarity
         self.staff_competence = params.staff_competence
         self.n_officers = n_officers
+        self.n_patrol = params.patrol_officers
         self.commitment = params.leader_commitment
-        self.officers: list[mesa.Agent] = []
+        self.officers: list[mesa.Agent] = []  # licensing desk
+        self.patrol: list[mesa.Agent] = []  # checkpoint staff
 
     def available_share(self, joint: bool, siloed_share: float) -> float:
         """Share of its officers the agency puts on the service today.

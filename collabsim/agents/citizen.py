@@ -135,3 +135,34 @@ class Citizen(mesa.Agent):
         remaining = max(self.expected_days - elapsed, 0.5 * elapsed)
         return {"continue": p.permit_value - lic.expected_fee() - p.value_of_time * remaining,
                 "abandon": -self.detection_belief * p.informal_penalty}
+
+    # --- mobility ----------------------------------------------------------
+    def travel_utilities(self, restricted: bool, norm: float) -> dict[str, float]:
+        """Utilities of travel / stay today, written out (unit kRp).
+
+        ``U_travel = need − restricted·(1 − essential)·[aware·(rule_weight +
+        P̂(detected)·sanction) + norm_weight·norm]``, ``U_stay = 0``, where
+        ``norm`` is the share of the citizen's ties who stayed home yesterday.
+        An unaware citizen does not weigh a rule it does not know.
+        """
+        mob = self.model.mobility
+        p = mob.params
+        i = self.index
+        u_travel = float(mob.need[i])
+        if restricted and not mob.essential[i]:
+            aware = 1.0 if mob.aware[i] else 0.0
+            u_travel -= aware * (p.rule_weight + float(mob.belief_detect[i]) * p.sanction)
+            u_travel -= p.norm_weight * norm
+        return {"travel": u_travel, "stay": 0.0}
+
+    def choose_travel(self, uniform: float, restricted: bool, norm: float) -> str:
+        """Readable per-citizen travel choice (reference for the vectorised path).
+
+        Returns:
+            ``"travel"`` or ``"stay"``.
+        """
+        u = self.travel_utilities(restricted, norm)
+        pick = choose_with_uniforms(np.array([[u["travel"], u["stay"]]]),
+                                    self.model.config.choice.beta_citizen,
+                                    np.array([uniform]))[0]
+        return ("travel", "stay")[pick]

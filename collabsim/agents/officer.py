@@ -38,11 +38,15 @@ def effort_utilities(levels: np.ndarray, agency_commitment: np.ndarray,
 
 
 class OfficerCorps:
-    """All officers' state as arrays: agency index, competence, commitment, effort."""
+    """All officers' state as arrays: agency, duty, competence, commitment, effort."""
 
     def __init__(self, agency_of: np.ndarray, competence: np.ndarray,
-                 commitment: np.ndarray, params: OfficerParams, beta: float):
+                 commitment: np.ndarray, params: OfficerParams, beta: float,
+                 duty: np.ndarray | None = None):
         self.agency_of = agency_of.astype(np.int32)
+        #: 0 = licensing desk, 1 = patrol (mobility control)
+        self.duty = (np.zeros(agency_of.size, dtype=np.int8) if duty is None
+                     else duty.astype(np.int8))
         self.competence = competence
         self.commitment = commitment
         self.params = params
@@ -80,6 +84,11 @@ class Officer(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.agency = agency
+
+    @property
+    def duty(self) -> str:
+        """``licensing`` (works files) or ``patrol`` (staffs checkpoints)."""
+        return ("licensing", "patrol")[int(self.corps.duty[self.index])]
 
     @property
     def corps(self) -> OfficerCorps:

@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AgencyParams",
+    "Campaign",
+    "Checkpoint",
+    "District",
+    "MobilityParams",
     "ChoiceParams",
     "CitizenParams",
     "CollaborationParams",
@@ -222,8 +226,12 @@ class AgencyParams(_Closed):
                                  "source: DESIGN §1 (competent staff)", ge=0, le=1)
     intrinsic_commitment: float = _f(0.5, "Mean intrinsic commitment of its officers; "
                                      "range 0–1; source: assumption", ge=0, le=1)
-    n_officers: int = _f(4, "Officers working the service at capacity_reference citizens; "
-                         "unit persons; range 0–1000; source: assumption", ge=0, le=1000)
+    n_officers: int = _f(4, "Officers working the licensing service at capacity_reference "
+                         "citizens (scaled with the number of citizens); unit persons; range "
+                         "0–1000; source: assumption", ge=0, le=1000)
+    patrol_officers: int = _f(0, "Officers the agency can field for a mobility-control "
+                              "operation (checkpoints are physical: not scaled with citizens); "
+                              "unit persons; range 0–5000; source: CASE_FACTS JCOC", ge=0, le=5000)
 
 
 class Stage(_Closed):
@@ -306,6 +314,114 @@ class LicensingParams(_Closed):
         "released by discretion; unit 1/day; range 0–1; source: assumption", ge=0, le=1)
 
 
+class District(_Closed):
+    """A city district (kecamatan)."""
+
+    population: int = _f(..., "Residents; scaled to the simulated citizens; unit persons; "
+                         "range 1–10,000,000", ge=1, le=10_000_000)
+    x: float = _f(0.0, "Map position east; unit km; for drawing only", ge=-1000, le=1000)
+    y: float = _f(0.0, "Map position north; unit km; for drawing only", ge=-1000, le=1000)
+    cctv: float = _f(0.0, "Share of the district's trips passing a CCTV-covered "
+                     "intersection; range 0–1", ge=0, le=1)
+
+
+class Checkpoint(_Closed):
+    """A guarded point: an entry point at the city edge or an inner checkpoint."""
+
+    district: str = _f(..., "Key of the district it stands in")
+    kind: Literal["entry", "inner"] = _f("inner", "Entry points are planned first")
+    officers_needed: int = _f(9, "Officers the plan puts here per shift; unit persons; range "
+                              "1–500; source: CASE_FACTS '~152 staff at checkpoints'", ge=1, le=500)
+
+
+class Campaign(_Closed):
+    """A socialisation (public information) campaign about the rules."""
+
+    start: int = _f(..., "First day; unit day; range 0–36,500", ge=0, le=36_500)
+    days: int = _f(30, "Duration; unit days; range 1–3650", ge=1, le=3650)
+    reach: float = _f(0.02, "Chance per day that an unaware citizen in its area becomes aware; "
+                      "unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+    channel: Literal["media", "local"] = _f(
+        "media", "media reaches the whole city; local (district and ward heads) only "
+        "`districts`; source: CASE_FACTS JCOC partners (camat, lurah)")
+    districts: list[str] = _f([], "Districts a local campaign covers (empty = all)")
+
+
+class MobilityParams(_Closed):
+    """Mobility control: districts, checkpoints, an operations centre, travel choice."""
+
+    districts: dict[str, District] = _f(..., "The city's districts", min_length=1)
+    roads: list[tuple[str, str]] = _f([], "Adjacent district pairs (trips follow shortest "
+                                      "paths over them)")
+    checkpoints: list[Checkpoint] = _f([], "Guarded points", max_length=500)
+    operations_centre: str = _f(
+        "", "Agency key that runs the operations centre and plans deployment; empty = "
+        "siloed (each agency plans alone); source: CASE_FACTS JCOC")
+    siloed_view: float = _f(
+        0.5, "Share of the checkpoints an agency planning alone knows of; range 0–1; source: "
+        "assumption (partial view without a centre)", ge=0, le=1)
+    restriction_start: int = _f(30, "Day restrictions begin (baseline before); unit day; "
+                                "range 0–36,500", ge=0, le=36_500)
+    education_days: int = _f(1, "Days of education-only enforcement (warnings, no fines); "
+                             "unit days; range 0–3650; source: CASE_FACTS 'day 1 education "
+                             "only, enforcement after'", ge=0, le=3650)
+    restriction_days: int = _f(3650, "Days restrictions last; unit days; range 1–36,500",
+                               ge=1, le=36_500)
+    trip_need: float = _f(120.0, "Mean daily value of a trip to a non-essential traveller; "
+                          "unit kRp; range 0–1e5; source: assumption", ge=0, le=1e5)
+    trip_need_sd: float = _f(60.0, "Spread of trip value between citizens; unit kRp; range "
+                             "0–1e5; source: assumption", ge=0, le=1e5)
+    essential_share: float = _f(0.2, "Share of essential workers (exempt from restrictions); "
+                                "range 0–1; source: assumption", ge=0, le=1)
+    essential_extra_need: float = _f(100.0, "Extra value of a trip to an essential worker; "
+                                     "unit kRp; range 0–1e5; source: assumption", ge=0, le=1e5)
+    rule_weight: float = _f(40.0, "Felt duty to obey a rule one knows of; unit kRp; range "
+                            "0–1e5; source: assumption", ge=0, le=1e5)
+    sanction: float = _f(250.0, "Cost to a detected violator (fine ~50 kRp plus being turned "
+                         "back); unit kRp; range 0–1e6; source: CASE_FACTS '~Rp50,000 each' "
+                         "plus assumption", ge=0, le=1e6)
+    fine: float = _f(50.0, "Fine collected from a detected violator; unit kRp; range 0–1e6; "
+                     "source: CASE_FACTS 'fined ~Rp50,000 each'", ge=0, le=1e6)
+    norm_weight: float = _f(60.0, "Pressure from ties who stay home, times their share; unit "
+                            "kRp; range 0–1e5; source: assumption", ge=0, le=1e5)
+    initial_awareness: float = _f(0.3, "Share aware of the rules at day 0; range 0–1; source: "
+                                  "DESIGN §1.2 ('many citizens did not know the programmes')",
+                                  ge=0, le=1)
+    awareness_transmission: float = _f(0.1, "Chance a conversation with an aware tie makes a "
+                                       "citizen aware; range 0–1; source: assumption", ge=0, le=1)
+    initial_detection_belief: float = _f(0.1, "Prior belief a violating trip is detected; "
+                                         "range 0–1; source: assumption", ge=0, le=1)
+    undetected_learning: float = _f(0.02, "Belief weight of an undetected violating trip "
+                                    "(toward 0); range 0–1; source: assumption", ge=0, le=1)
+    detection_per_officer: float = _f(
+        0.05, "Chance one fully effective officer at a checkpoint stops a violating trip "
+        "passing it; range 0–1; source: assumption", ge=0, le=1)
+    cctv_detection: float = _f(
+        0.3, "Chance a CCTV-covered violating trip is acted on when an operations centre runs "
+        "the cameras; range 0–1; source: CASE_FACTS 'operators warn violators … pass captures "
+        "to the police'", ge=0, le=1)
+    campaigns: list[Campaign] = _f([], "Socialisation campaigns", max_length=100)
+
+    @model_validator(mode="after")
+    def _references(self) -> MobilityParams:
+        names = set(self.districts)
+        for i, (a, b) in enumerate(self.roads):
+            for end in (a, b):
+                if end not in names:
+                    raise ValueError(f"mobility.roads.{i}: unknown district '{end}'; "
+                                     f"allowed: {', '.join(sorted(names))}")
+        for i, c in enumerate(self.checkpoints):
+            if c.district not in names:
+                raise ValueError(f"mobility.checkpoints.{i}.district: unknown district "
+                                 f"'{c.district}'; allowed: {', '.join(sorted(names))}")
+        for i, c in enumerate(self.campaigns):
+            for d in c.districts:
+                if d not in names:
+                    raise ValueError(f"mobility.campaigns.{i}.districts: unknown district "
+                                     f"'{d}'; allowed: {', '.join(sorted(names))}")
+        return self
+
+
 class Scenario(_Closed):
     """A whole run: population, agencies, network and services."""
 
@@ -324,6 +440,7 @@ class Scenario(_Closed):
     agencies: dict[str, AgencyParams] = _f(..., "The agencies, keyed by a short id",
                                            min_length=1)
     licensing: LicensingParams | None = _f(None, "The licensing service, if modelled")
+    mobility: MobilityParams | None = _f(None, "The mobility-control service, if modelled")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -333,6 +450,13 @@ class Scenario(_Closed):
                     raise ValueError(
                         f"licensing.stages.{i}.agency: unknown agency '{st.agency}'; "
                         f"allowed: {', '.join(sorted(self.agencies))}")
+        if self.mobility is not None:
+            centre = self.mobility.operations_centre
+            if centre and centre not in self.agencies:
+                raise ValueError(f"mobility.operations_centre: unknown agency '{centre}'; "
+                                 f"allowed: '' or {', '.join(sorted(self.agencies))}")
+        if self.licensing is None and self.mobility is None:
+            raise ValueError("a scenario needs a [licensing] or a [mobility] service, or both")
         if self.warmup_days > self.collaboration_start:
             raise ValueError("warmup_days must not exceed collaboration_start")
         return self

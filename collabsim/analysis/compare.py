@@ -1,0 +1,270 @@
+"""Comparisons over replications: means with 95 % CIs, and effect sizes between levels.
+
+Groups are scenarios, parameter points (a sweep's ``sample``) or the levels of
+one factor (grid levels, or quantile bins of a sampled range). Means and
+confidence intervals are :func:`collabsim.runner.mean_ci`'s Student-t
+intervals over runs; effect sizes are the difference of means with a Welch
+interval, Hedges' g and Welch's two-sided p; before/after effects are paired
+within runs (Cohen's d_z, paired t).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from collabsim.analysis.results import Results
+from collabsim.runner import confidence_table, mean_ci
+
+__all__ = [
+    "KEY_OUTCOMES",
+    "before_after_table",
+    "factor_effects",
+    "factor_levels",
+    "factor_level_table",
+    "key_outcomes",
+    "paired_effect",
+    "point_table",
+    "scenario_effects",
+    "scenario_table",
+    "welch_effect",
+]
+
+#: Outcomes shown first in plots and key findings, in this order, when present.
+KEY_OUTCOMES = (
+    "permits_issued_per_month_after",
+    "applications_submitted_per_month_after",
+    "levy_target_share_final",
+    "mean_processing_days_after",
+    "informal_share_final",
+    "mean_trust_final",
+    "mobility_index_enforcement",
+    "compliance_rate_enforcement",
+    "awareness_rate_enforcement",
+)
+
+#: Up to this many distinct values a factor's values are its levels; more are binned.
+MAX_LEVELS = 8
+
+
+def key_outcomes(res: Results, wanted: Sequence[str] | None = None, limit: int = 4) -> list[str]:
+    """The outcomes to plot: ``wanted``, else the spec's, else :data:`KEY_OUTCOMES` present.
+
+    Outcomes that never vary (or are all missing) are left out.
+    """
+    varying = [c for c in res.outcomes if res.ok[c].nunique(dropna=True) > 1]
+    declared = res.spec.get("outcomes") if isinstance(res.spec.get("outcomes"), list) else []
+    for source in (wanted or [], declared, KEY_OUTCOMES):
+        picked = [c for c in source if c in varying]
+        if picked:
+            extra = [c for c in KEY_OUTCOMES if c in varying and c not in picked]
+            return (picked + extra)[:limit] if not wanted else picked
+    return varying[:limit]
+
+
+def welch_effect(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict:
+    """Effect of going from group ``a`` to group ``b``.
+
+    Returns:
+        ``mean_a``, ``mean_b``, ``diff`` (b − a) with a Welch ``diff_ci_low`` /
+        ``diff_ci_high``, ``hedges_g`` (pooled SD, small-sample corrected),
+        ``p_value`` (Welch, two-sided), ``n_a``, ``n_b``.
+    """
+    x = np.asarray(a, float)
+    y = np.asarray(b, float)
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    out = {"mean_a": np.nan, "mean_b": np.nan, "diff": np.nan, "diff_ci_low": np.nan,
+           "diff_ci_high": np.nan, "hedges_g": np.nan, "p_value": np.nan,
+           "n_a": int(x.size), "n_b": int(y.size)}
+    if x.size == 0 or y.size == 0:
+        return out
+    out.update(mean_a=float(x.mean()), mean_b=float(y.mean()), diff=float(y.mean() - x.mean()))
+    if x.size < 2 or y.size < 2:
+        return out
+    va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = np.sqrt(va + vb)
+    pooled = np.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1))
+                     / (x.size + y.size - 2))
+    if se == 0:
+        out.update(diff_ci_low=out["diff"], diff_ci_high=out["diff"],
+                   p_value=1.0 if out["diff"] == 0 else 0.0)
+        return out
+    df = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    correction = 1 - 3 / (4 * (x.size + y.size) - 9)
+    out.update(diff_ci_low=out["diff"] - half, diff_ci_high=out["diff"] + half,
+               hedges_g=float(out["diff"] / pooled * correction) if pooled > 0 else np.nan,
+               p_value=float(2 * stats.t.sf(abs(out["diff"]) / se, df)))
+    return out
+
+
+def paired_effect(before: Sequence[float], after: Sequence[float], level: float = 0.95) -> dict:
+    """Paired effect of after − before within runs.
+
+    Returns:
+        ``mean_before``, ``mean_after``, ``diff`` with its t interval
+        (``diff_ci_low``/``diff_ci_high``), ``cohen_dz`` and the two-sided
+        paired-t ``p_value`` and ``n``.
+    """
+    b = np.asarray(before, float)
+    a = np.asarray(after, float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    d = a - b
+    m, lo, hi = mean_ci(d, level)
+    out = {"mean_before": float(b.mean()) if b.size else np.nan,
+           "mean_after": float(a.mean()) if a.size else np.nan,
+           "diff": m, "diff_ci_low": lo, "diff_ci_high": hi,
+           "cohen_dz": np.nan, "p_value": np.nan, "n": int(d.size)}
+    if d.size >= 2:
+        sd = d.std(ddof=1)
+        if sd > 0:
+            out["cohen_dz"] = float(d.mean() / sd)
+            out["p_value"] = float(2 * stats.t.sf(abs(d.mean()) / (sd / np.sqrt(d.size)),
+                                                  d.size - 1))
+        else:
+            out["p_value"] = 1.0 if d.mean() == 0 else 0.0
+    return out
+
+
+def scenario_table(res: Results, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Mean and 95 % CI of each outcome per scenario, over the finished runs."""
+    cols = list(outcomes or res.outcomes)
+    return confidence_table(res.ok[["scenario", *cols]], by="scenario")
+
+
+def scenario_effects(res: Results, outcomes: Sequence[str] | None = None,
+                     reference: str | None = None) -> pd.DataFrame:
+    """Effect sizes of every scenario against a reference scenario (default: the first)."""
+    names = res.scenarios
+    if len(names) < 2:
+        return pd.DataFrame()
+    ref = reference or names[0]
+    ok = res.ok
+    rows = []
+    for name in names:
+        if name == ref:
+            continue
+        for col in outcomes or res.outcomes:
+            eff = welch_effect(ok.loc[ok.scenario == ref, col], ok.loc[ok.scenario == name, col])
+            rows.append({"reference": ref, "scenario": name, "metric": col, **eff})
+    return pd.DataFrame(rows)
+
+
+def before_after_table(res: Results, by: str = "scenario") -> pd.DataFrame:
+    """Paired before → after effects of every ``X_before``/``X_after`` outcome pair per group."""
+    ok = res.ok
+    bases = [c.removesuffix("_before") for c in res.outcomes
+             if c.endswith("_before") and c.removesuffix("_before") + "_after" in ok]
+    rows = []
+    for key, grp in ok.groupby(by, sort=False):
+        for base in bases:
+            eff = paired_effect(grp[f"{base}_before"], grp[f"{base}_after"])
+            rows.append({by: key, "metric": base, **eff})
+    return pd.DataFrame(rows)
+
+
+def point_table(res: Results, outcomes: Sequence[str] | None = None,
+                level: float = 0.95) -> pd.DataFrame:
+    """Mean and CI over replicates of each outcome at each parameter point (``sample``).
+
+    Vectorised form of :func:`collabsim.runner.mean_ci` (a Sobol design has
+    thousands of points): the same Student-t interval, collapsing to the mean
+    for a single replicate.
+
+    Returns:
+        Long table: scenario, sample, the parameter values, metric, mean,
+        ci_low, ci_high, n.
+    """
+    cols = list(outcomes or res.outcomes)
+    keys = ["scenario", "sample"]
+    ok = res.ok
+    params = ok.groupby(keys, sort=True)[res.parameter_columns].first() \
+        if res.parameter_columns else ok.groupby(keys, sort=True).size().to_frame().iloc[:, :0]
+    long = ok.melt(id_vars=keys, value_vars=cols, var_name="metric").dropna(subset=["value"])
+    g = long.groupby([*keys, "metric"], sort=False)["value"]
+    agg = g.agg(["mean", "std", "count"]).reset_index()
+    tq = stats.t.ppf(0.5 + level / 2, np.maximum(agg["count"] - 1, 1))
+    half = np.where(agg["count"] > 1, tq * agg["std"] / np.sqrt(agg["count"]), 0.0)
+    agg["ci_low"] = agg["mean"] - half
+    agg["ci_high"] = agg["mean"] + half
+    agg = agg.rename(columns={"count": "n"}).drop(columns="std")
+    out = agg.merge(params.reset_index(), on=keys, how="left")
+    order = [*keys, *res.parameter_columns, "metric", "mean", "ci_low", "ci_high", "n"]
+    return out[order].sort_values(["metric", *keys], kind="stable").reset_index(drop=True)
+
+
+def factor_levels(values: pd.Series, bins: int = 4) -> tuple[pd.Series, pd.Series]:
+    """The level of each run for one factor, and each level's representative value.
+
+    Up to :data:`MAX_LEVELS` distinct values are the levels themselves (a
+    grid's, or Morris's); more are cut into ``bins`` quantile bins labelled by
+    their interval and represented by their midpoint.
+
+    Returns:
+        ``(labels, level_value)`` aligned with ``values``.
+    """
+    v = values.astype(float) if values.dtype == bool else values
+    distinct = pd.unique(v.dropna())
+    if len(distinct) <= MAX_LEVELS:
+        return v.map(_fmt_level), v.astype(float)
+    x = v.astype(float)
+    codes = pd.qcut(x, bins, labels=False, duplicates="drop")
+    lo, hi = x.groupby(codes).transform("min"), x.groupby(codes).transform("max")
+    labels = lo.map(_fmt_level) + "–" + hi.map(_fmt_level)
+    return labels.astype(str), (lo + hi) / 2
+
+
+def _fmt_level(x: object) -> str:
+    if isinstance(x, float | np.floating):
+        return f"{x:.3g}"
+    return str(x)
+
+
+def factor_level_table(res: Results, outcomes: Sequence[str] | None = None,
+                       bins: int = 4) -> pd.DataFrame:
+    """Mean and 95 % CI of each outcome at each level of each factor (marginal over the rest).
+
+    Returns:
+        Long table: factor, level, level_value, metric, mean, ci_low, ci_high, n.
+    """
+    ok = res.ok
+    cols = list(outcomes or res.outcomes)
+    parts = []
+    for factor in res.parameter_columns:
+        labels, values = factor_levels(ok[factor], bins)
+        frame = ok[cols].assign(level=labels.to_numpy(), level_value=values.to_numpy())
+        table = confidence_table(frame.drop(columns="level_value"), by="level")
+        order = frame.groupby("level", sort=False)["level_value"].first()
+        table.insert(0, "factor", factor)
+        table.insert(2, "level_value", table["level"].map(order).astype(float))
+        parts.append(table)
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["factor", "metric", "level_value"], kind="stable").reset_index(
+        drop=True)
+
+
+def factor_effects(res: Results, outcomes: Sequence[str] | None = None,
+                   bins: int = 4) -> pd.DataFrame:
+    """Effect sizes of each factor level against the factor's lowest level."""
+    ok = res.ok
+    rows = []
+    for factor in res.parameter_columns:
+        labels, values = factor_levels(ok[factor], bins)
+        order = (pd.DataFrame({"l": labels.to_numpy(), "v": values.to_numpy()})
+                 .groupby("l")["v"].first().sort_values())
+        if len(order) < 2:
+            continue
+        base = order.index[0]
+        for level in order.index[1:]:
+            for col in outcomes or res.outcomes:
+                eff = welch_effect(ok.loc[(labels == base).to_numpy(), col],
+                                   ok.loc[(labels == level).to_numpy(), col])
+                rows.append({"factor": factor, "reference_level": base, "level": level,
+                             "metric": col, **eff})
+    return pd.DataFrame(rows)

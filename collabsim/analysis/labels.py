@@ -1,0 +1,134 @@
+"""Human-readable labels with units for outcome columns and parameter key paths.
+
+Parameter units come from the scenario schema itself (each field's description
+states its unit and range), so a label can never disagree with the schema.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+__all__ = ["UNITS", "outcome_label", "outcome_unit", "parameter_label", "short_parameter"]
+
+#: Axis labels (with units) of the per-day metrics of the time series.
+UNITS: dict[str, str] = {
+    "applications_submitted": "applications / day",
+    "permits_issued": "permits issued / day",
+    "rejected": "files rejected / day",
+    "informal": "needs met informally / day",
+    "backlog": "files in process",
+    "stalled_files": "stalled files",
+    "mean_processing_days": "mean processing time (days)",
+    "p90_processing_days": "90th pct processing time (days)",
+    "within_service_level": "share within service level (0–1)",
+    "informal_share": "informal share (0–1)",
+    "levy_revenue": "cumulative levy (kRp)",
+    "levy_target_share": "levy ÷ target to date (0–1+)",
+    "mean_trust": "mean trust on ties (0–1)",
+    "mean_commitment": "mean agency commitment (0–1)",
+    "mean_officer_effort": "mean officer effort (0–1)",
+    "handoff_delay": "hand-off delay (days)",
+    "informed_share": "citizens informed (0–1)",
+    "expected_days": "citizens' expected days",
+    "workflow_stages": "workflow stages",
+    "abandoned": "files abandoned / day",
+    "mobility_index": "mobility index (trips ÷ baseline)",
+    "compliance_rate": "compliance rate (0–1)",
+    "awareness_rate": "awareness rate (0–1)",
+    "violations_detected": "violations detected / day",
+    "enforcement_coverage": "enforcement coverage (0–1)",
+    "checkpoint_gaps": "unstaffed checkpoints",
+    "checkpoint_overlaps": "over-staffed checkpoints",
+    "fines_collected": "cumulative fines (kRp)",
+}
+
+#: Units the schema states only as a range.
+_UNIT_OVERRIDES = {"joint_stages": "stages"}
+
+_PHASES = {"_before": "before start", "_after": "after start", "_final": "at end",
+           "_enforcement": "during enforcement"}
+
+
+def _split(col: str) -> tuple[str, str]:
+    for suffix, phase in _PHASES.items():
+        if col.endswith(suffix):
+            return col[: -len(suffix)], phase
+    return col, ""
+
+
+def outcome_unit(col: str) -> str:
+    """The unit label of a summary outcome (``permits_issued_per_month_after`` → a rate)."""
+    base, _ = _split(col)
+    if base.endswith("_per_month"):
+        base = base.removesuffix("_per_month")
+        return UNITS.get(base, base).replace("/ day", "/ month")
+    return UNITS.get(base, col)
+
+
+def outcome_label(col: str) -> str:
+    """A short label with unit and phase, e.g. ``permits issued / month, after start``."""
+    _, phase = _split(col)
+    unit = outcome_unit(col)
+    return f"{unit}, {phase}" if phase else unit
+
+
+@lru_cache(maxsize=256)
+def _field_info(path: str) -> tuple[str, str] | None:
+    """``(description, annotation name)`` of a scenario key path, or None."""
+    from collabsim.scenario.schema import Scenario
+
+    tp: typing.Any = Scenario
+    field = None
+    for part in path.split("."):
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part)
+            if field is None:
+                return None
+            tp = field.annotation
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return None
+    if field is None:
+        return None
+    return field.description or "", getattr(_unwrap(field.annotation), "__name__", "")
+
+
+def _unwrap(tp: typing.Any) -> typing.Any:
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if typing.get_origin(tp) in (typing.Union, __import__("types").UnionType) and len(args) == 1:
+        return args[0]
+    return tp
+
+
+def short_parameter(path: str) -> str:
+    """``agencies.*.leader_commitment`` → ``leader commitment (all agencies)``."""
+    parts = path.split(".")
+    name = parts[-1].replace("_", " ")
+    if len(parts) >= 3 and parts[0] == "agencies":
+        who = "all agencies" if parts[1] == "*" else parts[1]
+        return f"{name} ({who})"
+    return name
+
+
+def parameter_label(path: str) -> str:
+    """A parameter's axis label with its unit from the schema, e.g. ``… (0–1)``."""
+    info = _field_info(path)
+    label = short_parameter(path)
+    if info is None:
+        return label
+    desc, kind = info
+    if path.split(".")[-1] in _UNIT_OVERRIDES:
+        return f"{label} [{_UNIT_OVERRIDES[path.split('.')[-1]]}]"
+    if kind == "bool":
+        return f"{label} (0 = no, 1 = yes)"
+    unit = re.search(r"unit ([^;]+);", desc)
+    if unit:
+        return f"{label} [{unit.group(1).strip()}]"
+    rng = re.search(r"range ([^;]+?)(?:;|$)", desc)
+    return f"{label} [{rng.group(1).strip()}]" if rng else label
