@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logit_probabilities", "choose", "choose_with_uniforms"]
+__all__ = ["choose", "choose_with_uniforms", "logit_probabilities"]
 
 
 def logit_probabilities(utilities: np.ndarray, beta: float) -> np.ndarray:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from collabsim.errors import CollabsimError
 
-__all__ = ["main", "add_scenario_options", "overrides_from", "Progress"]
+__all__ = ["Progress", "add_scenario_options", "main", "overrides_from"]
 
 _PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli")
 
@@ -32,6 +32,14 @@ HEADLINE = [
     ("levy_revenue_final", "levy revenue, cumulative (kRp)"),
     ("levy_target_share_final", "levy ÷ target to date"),
     ("informal_share_final", "informal share"),
+]
+
+MOBILITY_HEADLINE = [
+    ("mobility_index_enforcement", "mobility index, enforcement"),
+    ("compliance_rate_enforcement", "compliance, enforcement"),
+    ("awareness_rate_enforcement", "awareness, enforcement"),
+    ("checkpoint_gaps_enforcement", "checkpoint gaps, enforcement"),
+    ("checkpoint_overlaps_enforcement", "checkpoint overlaps, enforcement"),
 ]
 
 PLOT_METRICS = ["applications_submitted", "permits_issued", "backlog", "mean_processing_days",
@@ -118,8 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     plot_timeseries(res.timeseries, out / "timeseries.png", metrics,
                     start=scenario.collaboration_start, title=f"{scenario.name}, seed {res.seed}")
     print(f"{scenario.name}: {len(res.timeseries)} days, seed {res.seed} -> {out}/")
-    for key, label in HEADLINE + [("mobility_index_enforcement", "mobility index, enforcement"),
-                                  ("compliance_rate_enforcement", "compliance, enforcement")]:
+    for key, label in [*HEADLINE, *MOBILITY_HEADLINE]:
         if key in res.summary:
             print(f"  {label:<36} {res.summary[key]:>12.2f}")
     return 0
@@ -164,7 +171,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     table.to_csv(out / "compare.csv", index=False)
     summaries.to_csv(out / "runs.csv", index=False)
     ts.to_parquet(out / "timeseries.parquet", index=False)
-    wide = headline_table(table)
+    wide = headline_table(table, [*HEADLINE, *MOBILITY_HEADLINE])
     wide.to_csv(out / "headline.csv")
     start = scenarios[0].collaboration_start
     metrics = [m for m in PLOT_METRICS if m in ts]

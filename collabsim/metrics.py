@@ -224,7 +224,7 @@ def summarise(df: pd.DataFrame, start: int, warmup: int) -> dict[str, float]:
         A flat dict: per-month means before/after for flows, before/after means
         for levels, and final values of cumulative metrics.
     """
-    out: dict[str, float] = {"days": int(len(df))}
+    out: dict[str, float] = {"days": len(df)}
     flows = [c for c in ("applications_submitted", "permits_issued", "abandoned", "informal",
                          "rejected") if c in df]
     for col in flows:

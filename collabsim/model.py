@@ -23,7 +23,7 @@ from collabsim.rng import entropy_seed, stream
 from collabsim.scenario import Scenario, ScenarioError, load_scenario
 from collabsim.services import LicensingService, MobilityService
 
-__all__ = ["CollabModel", "FLAT_PARAMETERS", "DEFAULT_PRESET"]
+__all__ = ["DEFAULT_PRESET", "FLAT_PARAMETERS", "CollabModel"]
 
 DEFAULT_PRESET = "pbg"
 
@@ -108,7 +108,7 @@ class CollabModel(mesa.Model):
         cfg = self.config
         self.agency_list: list[Agency] = []
         for i, (key, p) in enumerate(cfg.agencies.items()):
-            n_off = int(round(p.n_officers * self.scale))
+            n_off = round(p.n_officers * self.scale)
             n_off = max(n_off, 1) if p.n_officers else 0
             self.agency_list.append(Agency(self, key, i, p, n_off))
         self.agency_index = {a.key: a.index for a in self.agency_list}
@@ -180,7 +180,7 @@ class CollabModel(mesa.Model):
         active = np.zeros(self.officers.n, dtype=bool)
         share = self.config.collaboration.siloed_staff_share
         for a in self.agency_list:
-            k = int(round(a.n_officers * a.available_share(self.joint, share)))
+            k = round(a.n_officers * a.available_share(self.joint, share))
             idx = [o.index for o in a.officers[:k]]
             active[idx] = True
         self.officer_active = active

@@ -25,12 +25,12 @@ import numpy as np
 
 __all__ = [
     "build_collaboration_network",
-    "communication_quality",
-    "update_trust_on_success",
-    "update_trust_on_failure",
-    "commitment_target",
     "build_social_network",
+    "commitment_target",
+    "communication_quality",
     "social_graph_to_networkx",
+    "update_trust_on_failure",
+    "update_trust_on_success",
 ]
 
 

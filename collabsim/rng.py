@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["stream", "replicate_seeds", "entropy_seed"]
+__all__ = ["entropy_seed", "replicate_seeds", "stream"]
 
 MAX_SEED = 2**63 - 1
 

@@ -19,7 +19,7 @@ from collabsim.model import CollabModel
 from collabsim.rng import replicate_seeds
 from collabsim.scenario import Scenario, load_scenario
 
-__all__ = ["RunResult", "run", "compare", "confidence_table", "mean_ci"]
+__all__ = ["RunResult", "compare", "confidence_table", "mean_ci", "run"]
 
 
 @dataclass
@@ -87,8 +87,9 @@ def confidence_table(summaries: pd.DataFrame, by: str = "scenario") -> pd.DataFr
         Long table: ``by``, metric, mean, ci_low, ci_high, n.
     """
     rows = []
+    skip = (by, "seed", "replicate")
     numeric = [c for c in summaries.columns
-               if c not in (by, "seed", "replicate") and pd.api.types.is_numeric_dtype(summaries[c])]
+               if c not in skip and pd.api.types.is_numeric_dtype(summaries[c])]
     for key, grp in summaries.groupby(by, sort=False):
         for col in numeric:
             m, lo, hi = mean_ci(grp[col])

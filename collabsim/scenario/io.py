@@ -24,8 +24,8 @@ from collabsim.errors import CollabsimError
 from collabsim.scenario.schema import Scenario
 
 __all__ = [
-    "ScenarioError",
     "PRESET_DIR",
+    "ScenarioError",
     "apply_overrides",
     "dump_scenario",
     "list_presets",
@@ -202,7 +202,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str] | None:
 def _unwrap(tp: Any) -> Any:
     """Strip ``X | None`` down to ``X``."""
     args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if typing.get_origin(tp) in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if typing.get_origin(tp) in (typing.Union, __import__("types").UnionType):
         return args[0] if len(args) == 1 else tp
     return tp
 

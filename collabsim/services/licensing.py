@@ -394,8 +394,10 @@ class LicensingService:
         ends = np.searchsorted(owner, np.arange(len(capacity)), side="right")
         served = []
         for a in range(len(capacity)):
-            k = min(int(capacity[a]), ends[a] - starts[a])
-            self.carry[a] = min(capacity[a] - k, 1.0) if k == ends[a] - starts[a] else capacity[a] - k
+            waiting = ends[a] - starts[a]
+            k = min(int(capacity[a]), waiting)
+            # unused capacity does not pile up beyond one file's worth
+            self.carry[a] = min(capacity[a] - k, 1.0) if k == waiting else capacity[a] - k
             served.append(active[starts[a]: starts[a] + k])
         done = np.concatenate(served)
         if done.size:
@@ -578,7 +580,8 @@ class LicensingService:
                 groups[pair] = [pair, pair + 1]
                 self._remap(groups)
                 continue
-            slack = [i for i in own if self.stages[i].service_days > self.stages[i].min_service_days]
+            slack = [i for i in own
+                     if self.stages[i].service_days > self.stages[i].min_service_days]
             if slack:
                 i = slack[int(rng.integers(len(slack)))]
                 s = self.stages[i]

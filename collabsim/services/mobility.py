@@ -150,7 +150,7 @@ class MobilityService:
 
         Commitment and involvement of every agency is the key factor (DESIGN §1.2).
         """
-        return int(round(agency.n_patrol * agency.commitment))
+        return round(agency.n_patrol * agency.commitment)
 
     def adherence(self, agency) -> float:
         """Chance an officer ends up where the plan puts it.
