@@ -12,6 +12,7 @@ methods and the vectorised population paths call the very same code.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = ["choose", "choose_with_uniforms", "logit_probabilities"]
 
@@ -47,7 +48,11 @@ def choose_with_uniforms(utilities: np.ndarray, beta: float, uniforms: np.ndarra
     Returns:
         ``(n_agents,)`` integer indices of the chosen options.
     """
-    p = logit_probabilities(np.atleast_2d(utilities), beta)
+    u = np.atleast_2d(utilities)
+    if u.shape[-1] == 2:  # binary logit: one sigmoid, no row reductions (hot path)
+        p_first = expit(beta * (u[:, 0] - u[:, 1]))
+        return (np.asarray(uniforms) >= p_first).astype(np.intp)
+    p = logit_probabilities(u, beta)
     cdf = np.cumsum(p, axis=-1)
     idx = (np.asarray(uniforms)[:, None] >= cdf).sum(axis=-1)
     return np.minimum(idx, p.shape[-1] - 1)
