@@ -1,0 +1,275 @@
+"""Scenario discovery: which settings lead to failure? PRIM from the EMA Workbench.
+
+A *failure rule* marks the runs of interest — an outcome against a threshold
+(``levy_target_share_final<0.5``, ``mobility_index_enforcement>0.8``) or
+``failed`` for runs that raised. The EMA Workbench's PRIM (Friedman & Fisher
+1999; Bryant & Lempert 2010) then peels the parameter space down to boxes
+where failures concentrate. This module only prepares the table (PRIM under
+pandas 3 fails on integer columns, so numbers are cast to float; booleans
+become categories; the experiment's ``scenario`` column is renamed, because
+PRIM drops a column of that name) and reads the boxes back out.
+
+For each box we choose the point of PRIM's peeling trajectory with the highest
+density among those that still cover at least ``min_coverage`` of the cases
+(ties go to the larger coverage) — the usual analyst's trade-off, written down.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from collabsim.analysis.results import Results
+from collabsim.errors import CollabsimError
+
+__all__ = ["Box", "Discovery", "FailureRule", "default_rules", "discover", "parse_rule",
+           "prim_table"]
+
+_OPS: dict[str, Callable] = {"<=": operator.le, ">=": operator.ge, "==": operator.eq,
+                             "!=": operator.ne, "<": operator.lt, ">": operator.gt}
+_RULE = re.compile(r"^\s*([A-Za-z0-9_.*]+)\s*(<=|>=|==|!=|<|>)\s*([-+0-9.eE]+)\s*$")
+
+#: Failure rules tried by default when their outcome is present.
+DEFAULT_RULES = ("levy_target_share_final<0.5", "mobility_index_enforcement>0.8")
+
+
+@dataclass(frozen=True)
+class FailureRule:
+    """Which runs count as failures: an outcome compared with a threshold, or ``failed``."""
+
+    column: str
+    op: str = ""
+    threshold: float = float("nan")
+
+    @property
+    def text(self) -> str:
+        """The rule as typed, e.g. ``levy_target_share_final<0.5``."""
+        return self.column if not self.op else f"{self.column}{self.op}{self.threshold:g}"
+
+    def mask(self, runs: pd.DataFrame) -> np.ndarray:
+        """True for the runs the rule marks."""
+        if self.column == "failed":
+            return (runs["status"] != "ok").to_numpy()
+        return _OPS[self.op](runs[self.column].to_numpy(dtype=float), self.threshold)
+
+
+def parse_rule(text: str, columns: Sequence[str] | None = None) -> FailureRule:
+    """Parse ``OUTCOME<0.5`` (also ``<=``, ``>``, ``>=``, ``==``, ``!=``) or ``failed``.
+
+    Raises:
+        CollabsimError: for a rule that does not parse or names an unknown column.
+    """
+    if text.strip() == "failed":
+        return FailureRule("failed")
+    m = _RULE.match(text)
+    if not m:
+        raise CollabsimError(f"--failure {text}: expected OUTCOME<VALUE (or <=, >, >=, ==, !=), "
+                             "e.g. levy_target_share_final<0.5, or 'failed'")
+    col, op, value = m.groups()
+    if columns is not None and col not in columns:
+        raise CollabsimError(f"--failure {text}: unknown outcome '{col}'; outcomes: "
+                             f"{', '.join(columns)}")
+    return FailureRule(col, op, float(value))
+
+
+def default_rules(res: Results) -> list[FailureRule]:
+    """The :data:`DEFAULT_RULES` whose outcome varies in these results, and ``failed`` if any."""
+    rules = [parse_rule(t) for t in DEFAULT_RULES]
+    rules = [r for r in rules if r.column in res.outcomes and res.ok[r.column].nunique() > 1]
+    if len(res.failed):
+        rules.append(FailureRule("failed"))
+    return rules
+
+
+@dataclass
+class Box:
+    """One PRIM box.
+
+    Attributes:
+        index: 1 for the first box found, 2 for the next (found among the rest) …
+        coverage: Share of all failures that fall in the box.
+        density: Share of the runs in the box that fail.
+        mass: Share of the runs in the box.
+        n: Runs in the box; ``k``: failures among them.
+        limits: One row per restricted parameter: parameter, low, high (or
+            ``levels`` for a categorical one), range_low, range_high and the
+            quasi-p values of each restriction.
+        trajectory: PRIM's peeling trajectory (coverage, density, mass, res_dim …).
+        chosen: The row of the trajectory reported.
+    """
+
+    index: int
+    coverage: float
+    density: float
+    mass: float
+    n: int
+    k: int
+    limits: pd.DataFrame
+    trajectory: pd.DataFrame
+    chosen: int
+
+
+@dataclass
+class Discovery:
+    """PRIM's answer for one failure rule."""
+
+    rule: FailureRule
+    n_runs: int
+    n_cases: int
+    boxes: list[Box] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def base_rate(self) -> float:
+        """Share of runs that fail."""
+        return self.n_cases / self.n_runs if self.n_runs else float("nan")
+
+
+def prim_inputs(res: Results, rule: FailureRule) -> tuple[pd.DataFrame, np.ndarray]:
+    """The PRIM ``x`` table (parameters, cast for EMA under pandas 3) and boolean ``y``."""
+    runs = res.runs if rule.column == "failed" else res.ok
+    if rule.column != "failed":
+        runs = runs[runs[rule.column].notna()]
+    cols = list(res.parameter_columns)
+    x = runs[cols].copy()
+    if len(res.scenarios) > 1:
+        x["base_scenario"] = runs["scenario"].astype("category")
+    for c in cols:
+        if pd.api.types.is_bool_dtype(x[c]):
+            x[c] = x[c].map({True: "true", False: "false"}).astype("category")
+        elif pd.api.types.is_numeric_dtype(x[c]):
+            x[c] = x[c].astype(float)
+        else:
+            x[c] = x[c].astype(str).astype("category")
+    x = x.loc[:, x.nunique(dropna=False) > 1].reset_index(drop=True)
+    return x, rule.mask(runs).astype(bool)
+
+
+def discover(res: Results, rule: FailureRule | str, max_boxes: int = 2,
+             min_coverage: float = 0.5, mass_min: float = 0.05, peel_alpha: float = 0.05,
+             min_density_gain: float = 1.5, min_box_coverage: float = 0.1,
+             max_qp: float = 0.05) -> Discovery:
+    """Find the parameter boxes where the rule's failures concentrate.
+
+    Args:
+        res: The results (a sweep with declared parameters).
+        rule: A :class:`FailureRule` or its text.
+        max_boxes: Most boxes to report.
+        min_coverage: Least coverage of the trajectory point chosen for a box.
+        mass_min: PRIM's minimum box mass.
+        peel_alpha: PRIM's peeling fraction.
+        min_density_gain: A box is kept only if its density is at least this
+            many times the failure rate among the runs it was found in (and
+            at least the overall failure rate).
+        min_box_coverage: A box is kept only if it holds at least this share
+            of all failures.
+        max_qp: A box is kept only if at least one of its restrictions has a
+            quasi-p value (Bryant & Lempert 2010) below this.
+
+    Returns:
+        The :class:`Discovery`, with a note when PRIM does not apply.
+    """
+    with warnings.catch_warnings():  # "ipyparallel not installed" is not our users' concern
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+    if isinstance(rule, str):
+        rule = parse_rule(rule, [*res.outcomes, "failed"])
+    if not res.parameter_columns:
+        return Discovery(rule, len(res.runs), 0, note="no varied parameters: nothing to "
+                         "discover (a comparison of fixed scenarios)")
+    x, y = prim_inputs(res, rule)
+    found = Discovery(rule, len(y), int(y.sum()))
+    if found.n_cases == 0 or found.n_cases == len(y):
+        found.note = ("no run" if found.n_cases == 0 else "every run") + " meets the rule"
+        return found
+    if x.shape[1] == 0:
+        found.note = "no parameter varies"
+        return found
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    p = prim.Prim(x, y, mass_min=mass_min, peel_alpha=peel_alpha)
+    remaining_rate = found.base_rate
+    for i in range(max_boxes):
+        box = p.find_box()
+        if box is None:
+            break
+        chosen = _choose(box.peeling_trajectory, min_coverage)
+        row = box.peeling_trajectory.iloc[chosen]
+        limits = _limits(box, chosen, x)
+        significant = bool((limits[["qp_low", "qp_high"]].min(axis=1) < max_qp).any())
+        if (row["density"] < max(min_density_gain * remaining_rate, found.base_rate)
+                or row["coverage"] < min_box_coverage or not significant):
+            break
+        box.select(chosen)  # the next box is sought among the runs outside this one
+        found.boxes.append(Box(i + 1, float(row["coverage"]), float(row["density"]),
+                               float(row["mass"]), int(row["n"]), int(row["k"]),
+                               limits, box.peeling_trajectory.copy(), chosen))
+        left = y.sum() - sum(b.k for b in found.boxes)
+        remaining_rate = left / max(len(y) - sum(b.n for b in found.boxes), 1)
+        if left <= 0:
+            break
+    if not found.boxes:
+        found.note = "PRIM found no box that concentrates failures"
+    return found
+
+
+def _choose(traj: pd.DataFrame, min_coverage: float) -> int:
+    """Highest density with coverage ≥ min_coverage; ties to the larger coverage."""
+    ok = traj[traj["coverage"] >= min_coverage]
+    if ok.empty:
+        ok = traj
+    best = ok[ok["density"] >= ok["density"].max() - 1e-12]
+    return int(best["coverage"].idxmax())
+
+
+def _limits(box, i: int, x: pd.DataFrame) -> pd.DataFrame:
+    """The restricted dimensions of trajectory point ``i`` with the full ranges and quasi-p."""
+    _, lims = box.inspect(i, style="data")[0]
+    rows = []
+    for param in lims.index:
+        values = lims.loc[param].to_numpy()
+        lo, hi, qp_lo, qp_hi = values[0], values[1], values[2], values[3]
+        row = {"parameter": param, "qp_low": _num(qp_lo), "qp_high": _num(qp_hi)}
+        if pd.api.types.is_numeric_dtype(x[param]):
+            row.update(low=float(lo), high=float(hi), range_low=float(x[param].min()),
+                       range_high=float(x[param].max()), levels="")
+        else:
+            kept = sorted(map(str, lo)) if isinstance(lo, set | frozenset) else [str(lo)]
+            row.update(low=np.nan, high=np.nan, range_low=np.nan, range_high=np.nan,
+                       levels=", ".join(kept))
+        rows.append(row)
+    cols = ["parameter", "low", "high", "levels", "range_low", "range_high", "qp_low", "qp_high"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _num(v: object) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def prim_table(found: Sequence[Discovery]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two tidy tables: box statistics, and box limits, for every rule."""
+    stats, limits = [], []
+    for d in found:
+        for b in d.boxes:
+            stats.append({"rule": d.rule.text, "box": b.index, "coverage": b.coverage,
+                          "density": b.density, "mass": b.mass, "runs_in_box": b.n,
+                          "failures_in_box": b.k, "runs": d.n_runs, "failures": d.n_cases,
+                          "base_rate": d.base_rate, "restricted": len(b.limits)})
+            limits.append(b.limits.assign(rule=d.rule.text, box=b.index))
+        if not d.boxes:
+            stats.append({"rule": d.rule.text, "box": 0, "runs": d.n_runs,
+                          "failures": d.n_cases, "base_rate": d.base_rate, "note": d.note})
+    lim = pd.concat(limits, ignore_index=True) if limits else pd.DataFrame()
+    if not lim.empty:
+        lim = lim[["rule", "box", *[c for c in lim.columns if c not in ("rule", "box")]]]
+    return pd.DataFrame(stats), lim
