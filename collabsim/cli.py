@@ -145,7 +145,7 @@ def headline_table(table, keys=HEADLINE):
         part = table[table.metric == key]
         if len(part):
             rows[label] = {r["scenario"]: _fmt(r) for _, r in part.iterrows()}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -56,6 +56,8 @@ def run(scenario: Scenario | str | Path, seed: int, steps: int | None = None,
     model = CollabModel(scenario, seed=seed, n_citizens=n_citizens, overrides=overrides)
     df = model.run(steps).reset_index(drop=True)
     summary = summarise(df, model.config.collaboration_start, model.config.warmup_days)
+    if model.levy_target_per_year <= 0:  # no levy target (e.g. a free permit): no share of it
+        summary.pop("levy_target_share_final", None)
     return RunResult(model.config, model.seed, df, summary)
 
 
