@@ -135,9 +135,12 @@ def _set_path(node: Any, parts: list[str], value: Any, done: list[str]) -> int:
     """Set ``value`` at ``parts`` under ``node``; ``*`` matches every key. Returns hits."""
     head, rest = parts[0], parts[1:]
     if isinstance(node, list):
-        if not head.isdigit() or int(head) >= len(node):
+        if head == "*":
+            keys: list[Any] = list(range(len(node)))
+        elif not head.isdigit() or int(head) >= len(node):
             raise KeyError(f"'{head}' is not an index of a list of {len(node)}")
-        keys: list[Any] = [int(head)]
+        else:
+            keys = [int(head)]
     elif isinstance(node, dict):
         keys = list(node) if head == "*" else [head]
     else:
@@ -157,7 +160,8 @@ def _set_path(node: Any, parts: list[str], value: Any, done: list[str]) -> int:
 def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of a raw scenario tree with dotted-path overrides applied.
 
-    ``*`` in a path matches every key of a table, e.g. ``agencies.*.resources``.
+    ``*`` in a path matches every key of a table or item of a list, e.g.
+    ``agencies.*.resources`` (over an empty table or list it sets nothing).
     Unknown keys are not rejected here but by validation, so every source of
     input gets the same message.
 
@@ -168,12 +172,9 @@ def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
     problems = []
     for path, value in overrides.items():
         try:
-            hits = _set_path(out, str(path).split("."), value, [])
+            _set_path(out, str(path).split("."), value, [])
         except KeyError as exc:
             problems.append(f"override {path}: {exc.args[0]}")
-            continue
-        if hits == 0:
-            problems.append(f"override {path}: '*' matched no key")
     if problems:
         raise ScenarioError(problems)
     return out
