@@ -294,7 +294,10 @@ class MobilityService:
         self.today = dict.fromkeys(self.today, 0)
         phase = self.phase(day)
         restricted = phase in (EDUCATION, ENFORCEMENT)
-        self.deploy() if restricted else self._stand_down()
+        if restricted:
+            self.deploy()
+        else:
+            self._stand_down()
         self.update_detection()
         rng = self.model.stream("mobility.travel")
         u = self.travel_utilities(restricted, self.norm() if restricted else 0.0)
@@ -308,7 +311,7 @@ class MobilityService:
             self._baseline_trips.append(travellers.size)
         if restricted:
             self.enforce(travellers[~self.essential[travellers]], phase)
-        self.update_ties() if restricted else None
+            self.update_ties()
 
     def _stand_down(self) -> None:
         self.officer_post[:] = -1
