@@ -1,0 +1,156 @@
+"""``collabsim sweep``: run or resume an experiment from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from collabsim.errors import CollabsimError
+
+__all__ = ["SweepProgress", "cmd_sweep", "register"]
+
+
+class SweepProgress:
+    """Sweep progress: a tqdm bar on a terminal, a short log line every few seconds otherwise.
+
+    The bar shows runs done/total, the rate and the ETA; so do the log lines.
+
+    Args:
+        desc: Label.
+        stream: Where to write (default stderr).
+        every: Seconds between log lines when not on a terminal.
+    """
+
+    def __init__(self, desc: str, stream: TextIO | None = None, every: float = 5.0):
+        self.desc = desc
+        self.stream = stream or sys.stderr
+        self.every = every
+        self.bar: Any = None
+        self._last = -1e9
+        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __call__(self, status: Any) -> None:
+        """Show a :class:`~collabsim.experiments.Status`."""
+        if self._tty:
+            self._bar(status)
+            return
+        now = time.monotonic()
+        finished = status.session_done >= status.session_total
+        if not finished and now - self._last < self.every and status.session_done:
+            return
+        self._last = now
+        rate = status.session_done / status.elapsed if status.elapsed > 0 else 0.0
+        left = status.session_total - status.session_done
+        eta = f"ETA {left / rate:.0f} s" if rate > 0 else "ETA -"
+        fails = f", {status.failed} failed" if status.failed else ""
+        print(f"{self.desc}: {status.done}/{status.total} runs{fails}, "
+              f"{rate * 60:.1f} runs/min, {eta}", file=self.stream, flush=True)
+
+    def _bar(self, status: Any) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=status.total, initial=status.done, desc=self.desc,
+                            unit="run", file=self.stream, dynamic_ncols=True)
+        self.bar.update(status.done - self.bar.n)
+        if status.failed:
+            self.bar.set_postfix(failed=status.failed, refresh=False)
+        if status.session_done >= status.session_total:
+            self.close()
+
+    def close(self) -> None:
+        """Close the bar, if any."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _log_warnings() -> None:
+    """Show collabsim's own warnings (a lost worker, a resume) as short lines."""
+    logger = logging.getLogger("collabsim")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n})")
+    return n
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run or resume a sweep; print where the results are."""
+    from collabsim.experiments import load_experiment, run_experiment
+
+    exp = load_experiment(args.spec)
+    out = Path(args.out or f"results/{exp.name}")
+    if args.dry_run:
+        d = exp.design()
+        print(f"{exp.name}: {len(d)} runs = {len(exp.scenarios)} scenario(s) × "
+              f"{d['sample'].nunique()} point(s) ({exp.sampler}) × "
+              f"{exp.spec.replications} replication(s); would write {out}/")
+        return 0
+    if args.scheduler and not args.scheduler.strip():
+        raise CollabsimError("--scheduler: give an address such as tcp://HOST:8786")
+    runner = "sequential" if args.sequential else "processes"
+    _log_warnings()
+    progress = None if args.quiet else SweepProgress(exp.name)
+    t0 = time.monotonic()
+    try:
+        res = run_experiment(exp, out, runner=runner, workers=args.workers,
+                             scheduler=args.scheduler, dask_local=args.dask_local,
+                             progress=progress, batch_size=args.batch_size,
+                             checkpoint_seconds=args.checkpoint_every)
+    finally:
+        if progress is not None:
+            progress.close()
+    m = res.manifest
+    print(f"{exp.name}: {m['n_runs']} runs ({m['n_ok']} ok, {m['n_failed']} failed) in "
+          f"{time.monotonic() - t0:.1f} s -> {out}/ (runs.parquet, timeseries.parquet, "
+          "manifest.json)")
+    if m["n_failed"]:
+        first = res.failed.iloc[0]
+        print(f"warning: {m['n_failed']} run(s) failed, e.g. run {first['run_id']} (seed "
+              f"{first['seed']}): {first['error']}; run the same command again to retry them",
+              file=sys.stderr)
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the ``sweep`` command to the ``collabsim`` parser."""
+    p = sub.add_parser(
+        "sweep", help="run an experiment spec (grid, LHS, Sobol, Morris) with replications",
+        description="Run an experiment spec into a results directory, or resume the "
+                    "interrupted sweep that directory holds (finished runs are kept; failed "
+                    "and missing runs are run).")
+    p.add_argument("spec", help="experiment spec (TOML) or the name of a shipped one")
+    p.add_argument("--out", default=None, help="results directory (default results/NAME)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive, default=None, metavar="N",
+                       help="local worker processes (the default runner; default: CPUs)")
+    where.add_argument("--sequential", action="store_true",
+                       help="run in this process, one run after another")
+    where.add_argument("--scheduler", default=None, metavar="ADDR",
+                       help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
+    where.add_argument("--dask-local", type=_positive, default=None, metavar="N",
+                       help="start a Dask LocalCluster of N worker processes")
+    p.add_argument("--batch-size", type=_positive, default=None, metavar="K",
+                   help="runs per task (default: chosen from runs and workers)")
+    p.add_argument("--checkpoint-every", type=float, default=10.0, metavar="SECONDS",
+                   help="write finished runs at least this often (default 10)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the spec and print the design size; run nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_sweep)

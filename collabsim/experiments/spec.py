@@ -1,0 +1,780 @@
+"""Experiment specs: TOML files read into a closed schema and checked against the scenario's.
+
+A spec names base scenario(s), fixed overrides (``[set]``), the parameters an
+experiment varies (key paths into the scenario, with ``levels`` or ``bounds``),
+a sampler, replications, a root seed, the run length and the metrics to keep::
+
+    name = "demo"
+    scenarios = ["pbg"]
+    replications = 10
+    root_seed = 2026
+    steps = 730
+    metrics = ["applications_submitted", "levy_target_share"]
+
+    [sampler]
+    method = "grid"                 # grid | lhs | sobol | morris
+
+    [parameters."agencies.*.leader_commitment"]
+    levels = [0.3, 0.8]
+
+Everything is checked when the spec loads, so a sweep never dies at run 4,000
+for a typo: unknown keys, key paths the schema does not have (or a base scenario
+lacks), ranges outside the schema's ``ge``/``le`` bounds, values a base scenario
+rejects, unknown samplers and unknown metrics. Each problem is one line naming
+the file, the key path and what is allowed (a :class:`SpecError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import annotated_types
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+
+from collabsim.errors import CollabsimError
+from collabsim.rng import MAX_SEED, replicate_seeds
+from collabsim.scenario import Scenario, ScenarioError, load_scenario, resolve
+
+__all__ = [
+    "EXPERIMENT_DIR",
+    "Experiment",
+    "ExperimentSpec",
+    "Parameter",
+    "SpecError",
+    "load_experiment",
+    "schema_leaf",
+]
+
+#: Where the shipped experiment specs live (``load_experiment("pbg_preparedness_grid")``).
+EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
+
+SAMPLERS = ("grid", "lhs", "sobol", "morris")
+
+
+class SpecError(CollabsimError):
+    """An invalid experiment spec; one line per problem (file, key path, what is allowed)."""
+
+
+# ----------------------------------------------------------------- the spec schema
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ParameterSpec(_Closed):
+    """One varied parameter: the key path(s) it sets and its levels or bounds."""
+
+    keys: list[str] | None = Field(
+        None, min_length=1, description="Key paths set to the parameter's value (default: the "
+        "parameter's own name, which is then a key path)")
+    levels: list[Any] | None = Field(None, min_length=1, description="Values (grid sampler)")
+    bounds: list[float] | None = Field(None, min_length=2, max_length=2,
+                                       description="[low, high] of a range")
+    points: int | None = Field(None, ge=2, le=1000,
+                               description="Grid points over bounds (grid sampler only)")
+
+    @model_validator(mode="after")
+    def _levels_or_bounds(self) -> ParameterSpec:
+        if (self.levels is None) == (self.bounds is None):
+            raise ValueError("give exactly one of levels = [...] or bounds = [low, high]")
+        if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
+            raise ValueError(f"bounds must be [low, high] with low < high (got {self.bounds})")
+        if self.points is not None and self.bounds is None:
+            raise ValueError("points goes with bounds (a grid over a range)")
+        return self
+
+
+class GridSampler(_Closed):
+    """Full factorial over every parameter's levels (the last parameter varies fastest)."""
+
+    method: Literal["grid"]
+
+
+class LatinSampler(_Closed):
+    """Latin hypercube (SALib ``latin.sample``)."""
+
+    method: Literal["lhs"]
+    n: int = Field(..., ge=1, le=10_000_000, description="Number of samples")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Default: from root_seed")
+
+
+class SobolSampler(_Closed):
+    """Saltelli's extension of the Sobol' sequence (SALib ``sobol.sample``)."""
+
+    method: Literal["sobol"]
+    n: int = Field(..., ge=2, le=1_048_576, description="Base sample size N (a power of two)")
+    calc_second_order: bool = Field(False, description="Rows for second-order indices too")
+    scramble: bool = True
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Default: from root_seed")
+
+    @model_validator(mode="after")
+    def _power_of_two(self) -> SobolSampler:
+        if self.n & (self.n - 1):
+            lo = 1 << (self.n.bit_length() - 1)
+            raise ValueError(f"n must be a power of two for Sobol sampling (got {self.n}; "
+                             f"try {lo} or {lo * 2})")
+        return self
+
+
+class MorrisSampler(_Closed):
+    """Morris trajectories (SALib ``morris.sample``)."""
+
+    method: Literal["morris"]
+    trajectories: int = Field(..., ge=2, le=100_000, description="Number of trajectories N")
+    num_levels: int = Field(4, ge=2, le=100, description="Grid levels (even)")
+    optimal_trajectories: int | None = Field(None, ge=2, le=1000)
+    local_optimization: bool = True
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Default: from root_seed")
+
+    @model_validator(mode="after")
+    def _even(self) -> MorrisSampler:
+        if self.num_levels % 2:
+            raise ValueError(f"num_levels must be even (got {self.num_levels})")
+        if self.optimal_trajectories is not None and \
+                self.optimal_trajectories >= self.trajectories:
+            raise ValueError("optimal_trajectories must be below trajectories")
+        return self
+
+
+SamplerSpec = Annotated[GridSampler | LatinSampler | SobolSampler | MorrisSampler,
+                        Field(discriminator="method")]
+
+
+class ExperimentSpec(_Closed):
+    """A whole experiment, as written in ``experiments/*.toml``."""
+
+    name: str = Field(..., min_length=1, description="Short name (default output directory)")
+    description: str = ""
+    scenarios: list[str] = Field(..., min_length=1,
+                                 description="Base scenarios: preset names or TOML paths")
+    replications: int = Field(1, ge=1, le=100_000, description="Runs per parameter point")
+    root_seed: int = Field(..., ge=0, le=MAX_SEED, description="Root of every run seed")
+    seeds: Literal["common", "independent"] = Field(
+        "common", description="common: replicate r has the same seed at every point and "
+        "scenario (common random numbers); independent: every run its own seed")
+    steps: int | None = Field(None, ge=1, le=36_500, description="Days (default: scenario's)")
+    n_citizens: int | None = Field(None, ge=10, le=5_000_000,
+                                   description="Citizens (default: scenario's)")
+    metrics: list[str] | None = Field(None, description="Time-series metrics kept (default all)")
+    fixed: dict[str, Any] = Field(default_factory=dict, alias="set",
+                                  description="Overrides applied to every run")
+    sampler: SamplerSpec
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sampler_alias(cls, data: Any) -> Any:
+        sampler = data.get("sampler") if isinstance(data, dict) else None
+        if isinstance(sampler, dict) and sampler.get("method") == "latin":
+            data = {**data, "sampler": {**sampler, "method": "lhs"}}
+        return data
+
+    @model_validator(mode="after")
+    def _needs_parameters(self) -> ExperimentSpec:
+        if self.sampler.method != "grid" and not self.parameters:
+            raise ValueError(f"the {self.sampler.method} sampler needs at least one parameter")
+        return self
+
+
+_SAMPLER_MODELS = {"grid": GridSampler, "lhs": LatinSampler, "sobol": SobolSampler,
+                   "morris": MorrisSampler}
+
+
+# ---------------------------------------------------------- key paths in the scenario
+@dataclass(frozen=True)
+class Leaf:
+    """Where a key path ends in the scenario schema.
+
+    Attributes:
+        path: The key path.
+        kind: ``"float"``, ``"int"``, ``"bool"``, ``"str"`` or ``"value"`` (anything else).
+        low: The schema's lower bound, or None.
+        high: The schema's upper bound, or None.
+        choices: The allowed values of a ``Literal`` field, or None.
+    """
+
+    path: str
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def range_text(self) -> str:
+        """The schema's range as text, e.g. ``0–1``."""
+        lo = "−∞" if self.low is None else f"{self.low:g}"
+        hi = "∞" if self.high is None else f"{self.high:g}"
+        return f"{lo}–{hi}"
+
+
+def _unwrap(tp: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _bounds(info: FieldInfo | None) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in info.metadata if info is not None else ():
+        if isinstance(m, annotated_types.Ge | annotated_types.Gt):
+            lo = float(getattr(m, "ge", getattr(m, "gt", None)))
+        elif isinstance(m, annotated_types.Le | annotated_types.Lt):
+            hi = float(getattr(m, "le", getattr(m, "lt", None)))
+    return lo, hi
+
+
+def _kind(tp: Any) -> tuple[str, tuple[Any, ...] | None]:
+    if tp is bool:
+        return "bool", None
+    if tp is int:
+        return "int", None
+    if tp is float:
+        return "float", None
+    if tp is str:
+        return "str", None
+    if typing.get_origin(tp) is Literal:
+        return "str", typing.get_args(tp)
+    return "value", None
+
+
+def schema_leaf(path: str) -> Leaf:
+    """Follow a dotted key path through the :class:`Scenario` schema.
+
+    ``*`` matches every key of a keyed table (``agencies.*.resources``); list
+    items are named by index (``licensing.stages.1.service_days``).
+
+    Args:
+        path: The key path.
+
+    Returns:
+        The :class:`Leaf` the path ends at, with the schema's bounds.
+
+    Raises:
+        ValueError: with a one-line reason (unknown key, a table where a value
+            is needed, ``*`` on a list).
+    """
+    tp: Any = Scenario
+    info: FieldInfo | None = None
+    done: list[str] = []
+    for part in path.split("."):
+        tp = _unwrap(tp)
+        where = ".".join(done) or "the scenario"
+        if _is_model(tp):
+            info = tp.model_fields.get(part)
+            if info is None:
+                hint = "'*' matches keyed tables only" if part == "*" else "unknown key"
+                raise ValueError(f"{hint} '{part}' in {where}; allowed: "
+                                 f"{', '.join(tp.model_fields)}")
+            tp = info.annotation
+        elif typing.get_origin(tp) is dict:
+            tp, info = typing.get_args(tp)[1], None
+        elif typing.get_origin(tp) is list:
+            if not part.isdigit():
+                raise ValueError(f"{where} is a list: name an item by its index (0, 1, ...), "
+                                 "'*' matches table keys only")
+            tp, info = typing.get_args(tp)[0], None
+        else:
+            raise ValueError(f"{where} is a value, not a table")
+        done.append(part)
+    tp = _unwrap(tp)
+    if _is_model(tp) or typing.get_origin(tp) is dict:
+        raise ValueError(f"{path} is a table, not a value")
+    kind, choices = _kind(tp)
+    lo, hi = _bounds(info)
+    return Leaf(path, kind, lo, hi, choices)
+
+
+def _missing_in(tree: Any, parts: list[str], done: tuple[str, ...] = ()) -> str | None:
+    """The first prefix of a key path absent from a scenario tree, or None."""
+    if not parts:
+        return None
+    head, rest = parts[0], parts[1:]
+    here = ".".join(done) or "the scenario"
+    if isinstance(tree, list):
+        if not head.isdigit() or int(head) >= len(tree):
+            return f"{here} has {len(tree)} item(s), no item {head}"
+        return _missing_in(tree[int(head)], rest, (*done, head))
+    if not isinstance(tree, dict):
+        return f"{here} is not set in this scenario"
+    if head == "*":
+        if not tree:
+            return f"{here} is empty: '*' matches nothing"
+        for k, sub in tree.items():
+            miss = _missing_in(sub, rest, (*done, str(k)))
+            if miss:
+                return miss
+        return None
+    if head not in tree:
+        keys = ", ".join(map(str, tree)) or "none"
+        return f"{'.'.join((*done, head))} does not exist (keys here: {keys})"
+    return _missing_in(tree[head], rest, (*done, head))
+
+
+# ------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class Parameter:
+    """A varied parameter, resolved against the schema.
+
+    Attributes:
+        name: Its name in the spec, also its column in ``runs.parquet``.
+        keys: The key paths its value is written to.
+        kind: The schema type of its keys (``float``, ``int``, ``bool``, ``str``, ``value``).
+        levels: Grid levels, or None.
+        bounds: ``(low, high)``, or None.
+        points: Grid points over the bounds, or None.
+        schema_low: The schema's lower bound over all keys, or None.
+        schema_high: The schema's upper bound over all keys, or None.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    kind: str
+    levels: tuple[Any, ...] | None = None
+    bounds: tuple[float, float] | None = None
+    points: int | None = None
+    schema_low: float | None = None
+    schema_high: float | None = None
+
+    @property
+    def transform(self) -> str:
+        """How a continuous sampler's value becomes the scenario value."""
+        return "floor" if self.kind == "int" else "none"
+
+    def grid_values(self) -> list[Any]:
+        """The values of a full-factorial grid."""
+        if self.levels is not None:
+            return list(self.levels)
+        lo, hi = self.bounds
+        step = (hi - lo) / (self.points - 1)
+        vals = [lo + i * step for i in range(self.points)]
+        if self.kind == "int":
+            return list(dict.fromkeys(round(v) for v in vals))
+        return vals
+
+    def salib_bounds(self) -> list[float]:
+        """Bounds in the SALib problem: integers are sampled on [low, high + 1) and floored."""
+        lo, hi = self.bounds
+        return [float(lo), float(hi) + 1.0] if self.kind == "int" else [float(lo), float(hi)]
+
+    def value(self, x: Any) -> Any:
+        """The scenario value for a design value ``x`` (a level, or a sampler's number)."""
+        if hasattr(x, "item"):
+            x = x.item()
+        if self.kind == "int" and isinstance(x, float):
+            return int(min(math.floor(x), self.bounds[1] if self.bounds else math.inf))
+        if self.kind == "float" and isinstance(x, int | float) and not isinstance(x, bool):
+            return float(x)
+        return x
+
+    def overrides(self, x: Any) -> dict[str, Any]:
+        """The key-path overrides that put design value ``x`` into a scenario."""
+        v = self.value(x)
+        return {k: v for k in self.keys}
+
+    def candidates(self) -> list[Any]:
+        """Values checked against every base scenario when the spec loads."""
+        if self.levels is not None:
+            return list(self.levels)
+        lo, hi = self.bounds
+        return [self.value(lo), self.value(hi) if self.kind != "int" else int(hi)]
+
+    def describe(self) -> dict[str, Any]:
+        """The manifest entry (``name``, ``column``, ``keys``, ``bounds`` or ``levels``)."""
+        out: dict[str, Any] = {"name": self.name, "column": self.name, "key_path": self.name,
+                               "keys": list(self.keys), "kind": self.kind}
+        if self.levels is not None:
+            out["levels"] = list(self.levels)
+        else:
+            out["bounds"] = list(self.bounds)
+            out["transform"] = self.transform
+            if self.points is not None:
+                out["points"] = self.points
+        out["schema_bounds"] = [self.schema_low, self.schema_high]
+        return out
+
+
+# --------------------------------------------------------------------- the experiment
+@dataclass
+class Experiment:
+    """A loaded, checked experiment: what :func:`~collabsim.experiments.run_experiment` runs.
+
+    Attributes:
+        spec: The parsed spec.
+        origin: The file it came from (for messages).
+        scenarios: The base scenarios with the ``[set]`` overrides applied.
+        parameters: The varied parameters, in spec order.
+        metrics: The time-series metrics kept.
+    """
+
+    spec: ExperimentSpec
+    origin: str
+    scenarios: list[Scenario]
+    parameters: list[Parameter]
+    metrics: list[str]
+    _design: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The experiment's name."""
+        return self.spec.name
+
+    @property
+    def sampler(self) -> str:
+        """The sampler's method: ``grid``, ``lhs``, ``sobol`` or ``morris``."""
+        return self.spec.sampler.method
+
+    def spec_dict(self) -> dict[str, Any]:
+        """The full parsed spec, JSON-ready (as written in the manifest)."""
+        return self.spec.model_dump(mode="json", by_alias=True)
+
+    def spec_hash(self) -> str:
+        """SHA-256 of everything in the spec that changes results (not name or description)."""
+        d = self.spec_dict()
+        d.pop("name")
+        d.pop("description")
+        return _hash(d)
+
+    def scenario_hashes(self) -> dict[str, str]:
+        """SHA-256 of each fully resolved base scenario (a changed preset changes results)."""
+        return {sc.name: _hash(sc.model_dump(mode="json")) for sc in self.scenarios}
+
+    def problem(self) -> dict[str, Any] | None:
+        """The SALib problem (``num_vars``, ``names``, ``bounds``); None for a grid."""
+        from collabsim.experiments.samplers import salib_problem
+
+        return None if self.sampler == "grid" else salib_problem(self.parameters)
+
+    def points(self) -> pd.DataFrame:
+        """The parameter points: one row per sample (SALib's row order), one column each."""
+        from collabsim.experiments.samplers import sample_points
+
+        return sample_points(self.spec.sampler, self.parameters, self.spec.root_seed)
+
+    def design(self) -> pd.DataFrame:
+        """Every run: ``run_id``, ``scenario``, ``sample``, ``replicate``, ``seed``, parameters.
+
+        Runs are ordered scenario, then sample, then replicate; ``run_id`` is the
+        row number. With ``seeds = "common"`` replicate ``r`` has the same seed at
+        every point and in every scenario.
+        """
+        if self._design is None:
+            self._design = _build_design(self)
+        return self._design
+
+    def design_hash(self) -> str:
+        """SHA-256 of the design table (detects a sampler that changed between sessions)."""
+        d = self.design()
+        h = hashlib.sha256(pd.util.hash_pandas_object(d, index=False).to_numpy().tobytes())
+        h.update(",".join(map(str, d.columns)).encode())
+        return h.hexdigest()
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs in the design."""
+        return len(self.design())
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _build_design(exp: Experiment) -> pd.DataFrame:
+    points = exp.points()
+    n_s, n_p, reps = len(exp.scenarios), len(points), exp.spec.replications
+    n = n_s * n_p * reps
+    idx = pd.RangeIndex(n)
+    scen = idx // (n_p * reps)
+    sample = (idx // reps) % n_p
+    rep = idx % reps
+    if exp.spec.seeds == "common":
+        seeds = pd.Series(replicate_seeds(exp.spec.root_seed, reps), dtype="int64").to_numpy()[rep]
+    else:
+        seeds = pd.Series(replicate_seeds(exp.spec.root_seed, n), dtype="int64").to_numpy()
+    design = pd.DataFrame({
+        "run_id": pd.Series(idx, dtype="int64"),
+        "scenario": pd.Series([exp.scenarios[i].name for i in scen], dtype=str),
+        "sample": pd.Series(sample, dtype="int64"),
+        "replicate": pd.Series(rep, dtype="int64"),
+        "seed": pd.Series(seeds, dtype="int64"),
+    })
+    for col in points.columns:
+        design[col] = points[col].to_numpy()[design["sample"].to_numpy()]
+    return design
+
+
+# ---------------------------------------------------------------------- loading
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    parts = []
+    for p in loc:
+        s = str(p)
+        parts.append(f'"{s}"' if any(c in s for c in ".* ") else s)
+    return ".".join(parts) or "(top level)"
+
+
+def _allowed(loc: tuple[Any, ...]) -> list[str]:
+    if not loc:
+        return [f.alias or n for n, f in ExperimentSpec.model_fields.items()]
+    if loc[0] == "sampler":
+        model = _SAMPLER_MODELS.get(str(loc[1])) if len(loc) > 1 else None
+        return list(model.model_fields) if model else []
+    if loc[0] == "parameters" and len(loc) == 2:
+        return list(ParameterSpec.model_fields)
+    return []
+
+
+def _format_errors(exc: ValidationError, origin: str) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if loc[:1] == ("sampler",) and len(loc) > 1 and loc[1] in _SAMPLER_MODELS:
+            shown = ("sampler", *loc[2:])  # drop the discriminator pydantic adds
+        else:
+            shown = loc
+        where = _loc_text(shown)
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed(loc[:-1])
+            hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
+            lines.append(f"{origin}: {where}: unknown key{hint}")
+        elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            got = err.get("input", {})
+            got = got.get("method") if isinstance(got, dict) else got
+            lines.append(f"{origin}: sampler.method: unknown sampler {got!r}; allowed: "
+                         f"{', '.join(SAMPLERS)} (latin = lhs)")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            given = err.get("input")
+            got = "" if isinstance(given, dict | list) or err["type"] == "missing" \
+                else f" (got {given!r})"
+            lines.append(f"{origin}: {where}: {msg}{got}")
+    return lines
+
+
+def _read_spec_file(source: str | Path) -> tuple[dict[str, Any], Path]:
+    path = Path(source)
+    if not path.is_file() and not str(source).endswith(".toml"):
+        shipped = EXPERIMENT_DIR / f"{source}.toml"
+        if shipped.is_file():
+            path = shipped
+    if not path.is_file():
+        shipped = sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
+        raise SpecError(f"{source}: no such experiment spec; shipped: "
+                        f"{', '.join(shipped) or 'none'}")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh), path
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _load_bases(spec: ExperimentSpec, origin: str, base_dir: Path | None) -> list[Scenario]:
+    bases, problems = [], []
+    for i, name in enumerate(spec.scenarios):
+        source: str | Path = name
+        if base_dir is not None and (base_dir / name).is_file():
+            source = base_dir / name
+        try:
+            bases.append(load_scenario(source))
+        except ScenarioError as exc:
+            problems.append(f"{origin}: scenarios.{i}: " + "; ".join(exc.problems))
+    if problems:
+        raise SpecError(problems)
+    names = [b.name for b in bases]
+    if len(set(names)) != len(names):
+        raise SpecError(f"{origin}: scenarios: scenario names must differ (got {', '.join(names)})")
+    return bases
+
+
+def _check_paths(paths: list[str], bases: list[Scenario], where: str) -> list[str]:
+    problems = []
+    for path in paths:
+        try:
+            schema_leaf(path)
+        except ValueError as exc:
+            problems.append(f"{where}: {path}: {exc}")
+            continue
+        for sc in bases:
+            miss = _missing_in(sc.model_dump(), path.split("."))
+            if miss:
+                problems.append(f"{where}: {path}: not in scenario {sc.name}: {miss}")
+    return problems
+
+
+def _resolve_parameter(name: str, ps: ParameterSpec, sampler: str, where: str
+                       ) -> tuple[Parameter | None, list[str]]:
+    keys = tuple(ps.keys or [name])
+    leaves = [schema_leaf(k) for k in keys]
+    kinds = {lf.kind for lf in leaves}
+    if len(kinds) > 1:
+        return None, [f"{where}: keys have different types ({', '.join(sorted(kinds))})"]
+    kind = kinds.pop()
+    lows = [lf.low for lf in leaves if lf.low is not None]
+    highs = [lf.high for lf in leaves if lf.high is not None]
+    lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
+    problems = []
+    if sampler != "grid" and ps.levels is not None:
+        problems.append(f"{where}: levels work with the grid sampler only; the {sampler} "
+                        "sampler needs bounds = [low, high]")
+    if sampler != "grid" and ps.points is not None:
+        problems.append(f"{where}: points works with the grid sampler only")
+    if ps.bounds is not None and kind not in ("float", "int"):
+        problems.append(f"{where}: bounds need a numeric key ({keys[0]} is {kind}); "
+                        "use levels with the grid sampler")
+    if sampler == "grid" and ps.bounds is not None and ps.points is None:
+        problems.append(f"{where}: a grid over bounds needs points = N (or give levels)")
+    if problems:
+        return None, problems
+    levels = None
+    if ps.levels is not None:
+        levels, problems = _coerce_levels(ps.levels, kind, leaves[0], where)
+    values = list(levels) if levels is not None else list(ps.bounds)
+    numeric = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if kind in ("float", "int") and numeric and (
+            (lo is not None and min(numeric) < lo) or (hi is not None and max(numeric) > hi)):
+        what = "bounds" if ps.bounds is not None else "levels"
+        rng = leaves[0].range_text() if len(leaves) == 1 else f"{lo:g}–{hi:g}"
+        problems.append(f"{where}: {what} {values} outside the schema's range {rng} "
+                        f"of {keys[0]}")
+    if kind == "int" and ps.bounds is not None and any(b != int(b) for b in ps.bounds):
+        problems.append(f"{where}: bounds of an integer key must be whole numbers "
+                        f"(got {ps.bounds})")
+    if problems:
+        return None, problems
+    bounds = tuple(ps.bounds) if ps.bounds is not None else None
+    return Parameter(name, keys, kind, levels, bounds, ps.points, lo, hi), []
+
+
+def _level_value(v: Any, kind: str, leaf: Leaf) -> tuple[bool, Any]:
+    """Whether a level fits a key of ``kind``, and the level as that type."""
+    number = isinstance(v, int | float) and not isinstance(v, bool)
+    if kind == "float":
+        return number, float(v) if number else v
+    if kind == "int":
+        return isinstance(v, int) and not isinstance(v, bool), v
+    if kind == "bool":
+        return isinstance(v, bool), v
+    if kind == "str":
+        return isinstance(v, str) and (leaf.choices is None or v in leaf.choices), v
+    return True, v
+
+
+def _coerce_levels(levels: list[Any], kind: str, leaf: Leaf, where: str
+                   ) -> tuple[tuple[Any, ...] | None, list[str]]:
+    out = []
+    for v in levels:
+        fits, value = _level_value(v, kind, leaf)
+        if not fits:
+            allowed = (f"one of {', '.join(map(repr, leaf.choices))}" if leaf.choices
+                       else f"a {kind}")
+            return None, [f"{where}: level {v!r} is not {allowed} ({leaf.path})"]
+        out.append(value)
+    if len(set(map(repr, out))) != len(out):
+        return None, [f"{where}: levels repeat a value ({levels})"]
+    return tuple(out), []
+
+
+def _try_values(params: list[Parameter], bases: list[Scenario], n_citizens: int | None,
+                origin: str) -> list[str]:
+    """Each parameter's extremes (or levels) must give a valid scenario from every base."""
+    problems = []
+    extra = {"citizens.n": n_citizens} if n_citizens is not None else {}
+    for p in params:
+        for sc in bases:
+            tree = sc.model_dump(exclude_none=True)
+            for v in p.candidates():
+                try:
+                    resolve(tree, {**extra, **p.overrides(v)}, origin)
+                except ScenarioError as exc:
+                    detail = exc.problems[0].removeprefix(f"{origin}: ")
+                    problems.append(f"{origin}: parameters.{_loc_text((p.name,))}: value "
+                                    f"{v!r} is invalid for scenario {sc.name}: {detail}")
+                    break
+    return problems
+
+
+def _known_metrics(bases: list[Scenario]) -> list[str]:
+    from collabsim.model import CollabModel
+
+    names: dict[str, None] = {}
+    for sc in bases:
+        model = CollabModel(sc, seed=0, n_citizens=max(10, sc.citizens.social_network.degree + 2))
+        names.update(dict.fromkeys(k for k in model.reporters() if k != "day"))
+    return list(names)
+
+
+def load_experiment(source: str | Path | Mapping[str, Any], *,
+                    base_dir: str | Path | None = None) -> Experiment:
+    """Load and check an experiment spec.
+
+    Args:
+        source: A TOML path, the name of a shipped spec (``"pbg_preparedness_grid"``),
+            or the spec as a dict.
+        base_dir: Where relative scenario paths are looked up first (default:
+            the spec file's directory).
+
+    Returns:
+        The checked :class:`Experiment`.
+
+    Raises:
+        SpecError: one line per problem, naming the file, the key path and
+            what is allowed.
+    """
+    if isinstance(source, Mapping):
+        raw, origin = dict(source), "<spec>"
+        where = Path(base_dir) if base_dir is not None else None
+    else:
+        raw, path = _read_spec_file(source)
+        origin = str(path)
+        where = Path(base_dir) if base_dir is not None else path.parent
+    try:
+        spec = ExperimentSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SpecError(_format_errors(exc, origin)) from None
+    bases0 = _load_bases(spec, origin, where)
+    problems = _check_paths(list(spec.fixed), bases0, f"{origin}: set")
+    for name, ps in spec.parameters.items():
+        problems += _check_paths(list(ps.keys or [name]), bases0,
+                                 f"{origin}: parameters.{_loc_text((name,))}")
+    if problems:
+        raise SpecError(problems)
+    try:
+        bases = [resolve(b.model_dump(exclude_none=True), spec.fixed, f"{origin}: set")
+                 for b in bases0]
+    except ScenarioError as exc:
+        raise SpecError(exc.problems) from None
+    params = []
+    for name, ps in spec.parameters.items():
+        p, probs = _resolve_parameter(name, ps, spec.sampler.method,
+                                      f"{origin}: parameters.{_loc_text((name,))}")
+        problems += probs
+        if p is not None:
+            params.append(p)
+    if problems:
+        raise SpecError(problems)
+    problems = _try_values(params, bases, spec.n_citizens, origin)
+    known = _known_metrics(bases)
+    for m in spec.metrics or []:
+        if m not in known:
+            problems.append(f"{origin}: metrics: unknown metric {m!r}; allowed: "
+                            f"{', '.join(known)}")
+    if problems:
+        raise SpecError(problems)
+    metrics = list(dict.fromkeys(spec.metrics)) if spec.metrics is not None else known
+    return Experiment(spec, origin, bases, params, metrics)
