@@ -44,13 +44,19 @@ UNITS: dict[str, str] = {
     "checkpoint_gaps": "unstaffed checkpoints",
     "checkpoint_overlaps": "over-staffed checkpoints",
     "fines_collected": "cumulative fines (kRp)",
+    "trips": "trips / day",
+    "violations": "violations / day",
+    "perceived_risk": "perceived detection risk (0–1)",
+    "officers_deployed": "officers deployed",
+    "restriction_phase": "restriction phase (0–3)",
 }
 
 #: Units the schema states only as a range.
 _UNIT_OVERRIDES = {"joint_stages": "stages"}
 
 _PHASES = {"_before": "before start", "_after": "after start", "_final": "at end",
-           "_enforcement": "during enforcement"}
+           "_baseline": "baseline phase", "_education": "education phase",
+           "_enforcement": "enforcement phase", "_lifted": "after restrictions lifted"}
 
 
 def _split(col: str) -> tuple[str, str]:

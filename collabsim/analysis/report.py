@@ -1,0 +1,359 @@
+"""``collabsim report``: one self-contained HTML file an analyst can e-mail.
+
+Everything is inside the file — figures as base64 PNG, styles inline, no
+scripts, no links to fetch — so it opens the same in a mail client, offline,
+or printed. Sections: scenarios and their key settings, the experiment
+design, key findings, stylized facts (DESIGN §3) with their tests, figures
+with captions, scenario discovery, notes and failed runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from collabsim.analysis.analyze import Analysis, analyze
+from collabsim.analysis.labels import outcome_label, short_parameter
+from collabsim.errors import CollabsimError
+
+__all__ = ["build_report", "render_report"]
+
+_STATUS_CLASS = {"holds": "ok", "holds where tested": "ok", "holds in part": "part",
+                 "does not hold": "bad", "not testable": "na"}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #3182bd;padding-bottom:.2em;
+margin-top:2em}h3{margin-bottom:.3em}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.86em;display:block;
+overflow-x:auto;max-width:100%}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#eef4fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #ddd}
+figcaption{font-size:.88em;color:#444;margin-top:.4em}
+.meta{color:#555;font-size:.9em}.ok{background:#e5f5e0}.bad{background:#fde0dd}
+.part{background:#fff7bc}.na{background:#f0f0f0}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.4em .8em;margin:.4em 0}
+details pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
+nav ol{columns:2}
+"""
+
+
+def build_report(source: str | Path | Analysis, out: str | Path, title: str | None = None,
+                 **analyze_kwargs: Any) -> Path:
+    """Analyse a results directory (unless given an :class:`Analysis`) and write the report.
+
+    Args:
+        source: A results directory, or an analysis already made.
+        out: The HTML file to write.
+        title: Report title (default: from the experiment or scenarios).
+        **analyze_kwargs: Passed to :func:`collabsim.analysis.analyze`.
+
+    Returns:
+        The path of the HTML file.
+    """
+    an = source if isinstance(source, Analysis) else analyze(source, **analyze_kwargs)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(an, title), encoding="utf-8")
+    return out
+
+
+def render_report(an: Analysis, title: str | None = None) -> str:
+    """The report of an analysis as one HTML string."""
+    res = an.results
+    name = res.spec.get("name") or ", ".join(res.scenarios)
+    title = title or f"collabsim results: {name}"
+    sections = [
+        ("scenarios", "Scenarios and key settings", _scenarios_section(an)),
+        ("design", "Experiment design", _design_section(an)),
+        ("findings", "Key findings", _findings_section(an)),
+        ("stylized-facts", "Stylized facts (DESIGN §3)", _facts_section(an)),
+        ("figures", "Figures", _figures_section(an)),
+        ("discovery", "Scenario discovery: which settings lead to failure?",
+         _discovery_section(an)),
+        ("notes", "Notes, failed runs and files", _notes_section(an)),
+    ]
+    nav = "".join(f'<li><a href="#{sid}">{html.escape(head)}</a></li>'
+                  for sid, head, _ in sections)
+    body = "".join(f'<section id="{sid}"><h2>{html.escape(head)}</h2>{content}</section>'
+                   for sid, head, content in sections)
+    from collabsim import __version__
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    meta = (f"Results: <code>{html.escape(str(res.path))}</code> ({res.kind}, "
+            f"{len(res.runs)} runs) · collabsim {__version__} · generated {stamp}")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+            f"<h1>{html.escape(title)}</h1><p class=\"meta\">{meta}</p>"
+            f"<nav><ol>{nav}</ol></nav>{body}</body></html>\n")
+
+
+# ------------------------------------------------------------------ helpers
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, float | np.floating):
+        if np.isnan(v):
+            return "–"
+        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
+            return f"{v:.3g}"
+        return f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:,.0f}"
+    return str(v)
+
+
+def _table(df: pd.DataFrame, max_rows: int = 60) -> str:
+    """An HTML table with numbers formatted and right-aligned (escaped)."""
+    if df is None or df.empty:
+        return _p("(none)")
+    shown = df.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    rows = []
+    for _, r in shown.iterrows():
+        cells = []
+        for c in shown.columns:
+            v = r[c]
+            cls = ' class="num"' if isinstance(v, int | float | np.number) and not isinstance(
+                v, bool) else ""
+            status = _STATUS_CLASS.get(str(v)) if c == "status" else None
+            cls = f' class="{status}"' if status else cls
+            cells.append(f"<td{cls}>{html.escape(_fmt_value(v))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f"<p class=\"meta\">First {max_rows} of {len(df)} rows; the full table is in the "
+            "analysis directory.</p>" if len(df) > max_rows else "")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def _ci(m: float, lo: float, hi: float) -> str:
+    return f"{_fmt_value(m)} [{_fmt_value(lo)}, {_fmt_value(hi)}]"
+
+
+# ----------------------------------------------------------------- sections
+_AGENCY_KEYS = ("leader_commitment", "facilitative_leadership", "resources", "regulation_ready",
+                "communication_openness", "role_clarity", "staff_competence", "n_officers")
+
+
+def _scenarios_section(an: Analysis) -> str:
+    from collabsim.analysis.rerun import _scenario_source
+    from collabsim.scenario import load_scenario
+
+    settings: dict[str, dict[str, Any]] = {}
+    parts = []
+    for name in an.results.scenarios:
+        try:
+            sc = load_scenario(_scenario_source(an.results, name))
+        except CollabsimError:
+            parts.append(_p(f"{name}: not a shipped preset or a file the manifest names; its "
+                            "settings are not shown."))
+            continue
+        settings[name] = _key_settings(sc)
+        agencies = pd.DataFrame({k: {f.replace("_", " "): getattr(a, f) for f in _AGENCY_KEYS}
+                                 for k, a in sc.agencies.items()})
+        names = "; ".join(f"{k} = {a.name}" for k, a in sc.agencies.items() if a.name)
+        parts.append(f"<h3>{html.escape(name)}: agencies</h3>" + _p(sc.description)
+                     + _table(agencies.reset_index(names="factor (0–1 unless stated)"))
+                     + f"<p class=\"meta\">{html.escape(names)}</p>")
+    if settings:
+        table = pd.DataFrame(settings).reset_index(names="setting").fillna("–")
+        parts.insert(0, "<h3>Key settings</h3>" + _table(table))
+    if an.results.parameter_columns:
+        parts.append(_p("In a sweep, the parameters of the design below replace these values "
+                        "run by run."))
+    return "".join(parts)
+
+
+def _key_settings(sc: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"days simulated (default)": sc.steps,
+                           "collaboration start (day)": sc.collaboration_start,
+                           "citizens (default)": sc.citizens.n,
+                           "agencies": len(sc.agencies)}
+    if sc.licensing is not None:
+        out.update({"permit": sc.licensing.permit,
+                    "workflow stages": len(sc.licensing.stages),
+                    "stages in the joint arrangement": sc.licensing.joint_stages or "unchanged",
+                    "levy target (kRp/year per reference population)":
+                        sc.licensing.levy_annual_target})
+    mob = getattr(sc, "mobility", None)
+    if mob is not None:
+        out.update({"operations centre": getattr(mob, "operations_centre", "") or "none",
+                    "socialisation campaigns": len(getattr(mob, "campaigns", []))})
+    return out
+
+
+def _design_section(an: Analysis) -> str:
+    res = an.results
+    spec = res.spec
+    ok, failed = len(res.ok), len(res.failed)
+    reps = res.runs.groupby("sample")["replicate"].nunique().max()
+    rows = [("results from", "collabsim sweep" if res.kind == "sweep" else "collabsim compare"),
+            ("sampler", res.sampler or "fixed scenarios (comparison)"),
+            ("parameter points", res.runs["sample"].nunique()),
+            ("replications per point", int(reps)),
+            ("runs (finished / failed)", f"{ok} / {failed}")]
+    for key in ("root_seed", "seed", "steps", "citizens", "n_citizens"):
+        if key in spec:
+            rows.append((key.replace("_", " "), spec[key]))
+    if res.kind == "compare":
+        rows.append(("seeds", "common random numbers: every scenario runs the same replicate "
+                              "seeds (stored with each run)"))
+    out = _table(pd.DataFrame(rows, columns=["", "value"]))
+    if res.parameters:
+        params = pd.DataFrame([{
+            "parameter": short_parameter(p.column), "key path": p.column,
+            "range / levels": (", ".join(map(_fmt_value, p.levels)) if p.levels else
+                               f"{_fmt_value(p.bounds[0])} – {_fmt_value(p.bounds[1])}"
+                               if p.bounds else "–")} for p in res.parameters])
+        out += "<h3>Parameters varied</h3>" + _table(params)
+    if res.manifest:
+        out += ("<details><summary>Full experiment manifest</summary><pre>"
+                + html.escape(json.dumps(res.manifest, indent=2, default=str)[:20000])
+                + "</pre></details>")
+    return out
+
+
+def _findings_section(an: Analysis) -> str:
+    res = an.results
+    key = an.key_outcomes
+    table = an.tables["scenario_summary"]
+    wide = {}
+    for o in key:
+        part = table[table.metric == o]
+        wide[outcome_label(o)] = {r["scenario"]: _ci(r["mean"], r["ci_low"], r["ci_high"])
+                                  for _, r in part.iterrows()}
+    out = ("<h3>Outcomes per scenario</h3><p class=\"meta\">Mean over runs [95 % CI].</p>"
+           + _table(pd.DataFrame.from_dict(wide, orient="index").reset_index(names="outcome")))
+    ba = an.tables.get("before_after")
+    if ba is not None and not ba.empty:
+        keep = ba[ba.metric.isin(["applications_submitted_per_month", "permits_issued_per_month",
+                                  "mean_processing_days"])]
+        if not keep.empty:
+            show = keep[["scenario", "metric", "mean_before", "mean_after", "diff", "diff_ci_low",
+                         "diff_ci_high", "cohen_dz", "p_value", "n"]]
+            out += ("<h3>Before → after the collaboration start</h3><p class=\"meta\">Paired "
+                    "within runs: difference after − before with its 95 % CI, Cohen's d_z, "
+                    "two-sided paired-t p.</p>" + _table(show))
+    eff = an.tables.get("scenario_effects")
+    if eff is not None and not eff.empty:
+        show = eff[eff.metric.isin(key)][["reference", "scenario", "metric", "mean_a", "mean_b",
+                                          "diff", "diff_ci_low", "diff_ci_high", "hedges_g",
+                                          "p_value"]]
+        out += ("<h3>Scenario effects</h3><p class=\"meta\">Each scenario against the first: "
+                "difference of means with a Welch 95 % CI, Hedges' g, two-sided Welch p.</p>"
+                + _table(show))
+    out += _sensitivity_findings(an)
+    fe = an.tables.get("factor_effects")
+    if fe is not None and not fe.empty and (an.sensitivity is None):
+        strongest = (fe[fe.metric.isin(key[:1])].assign(abs_g=lambda d: d.hedges_g.abs())
+                     .sort_values("abs_g", ascending=False).head(8))
+        out += ("<h3>Factor effects</h3><p class=\"meta\">Largest effects on "
+                f"{html.escape(key[0] if key else '')}: each level against the factor's lowest "
+                "level (Welch CI, Hedges' g).</p>"
+                + _table(strongest.drop(columns=["abs_g"])))
+    boxes = an.tables.get("prim_boxes")
+    if boxes is not None and not boxes.empty and "coverage" in boxes:
+        out += ("<h3>Failure regions (PRIM)</h3>" + _box_sentences(an))
+    if not res.parameter_columns and len(res.scenarios) < 2:
+        out += _p("One scenario without varied parameters: findings are its means above.")
+    return out
+
+
+def _sensitivity_findings(an: Analysis) -> str:
+    s = an.sensitivity
+    if s is None or s.indices.empty:
+        return ""
+    outcomes = [o for o in an.key_outcomes if o in set(s.indices.outcome)] or \
+        list(dict.fromkeys(s.indices.outcome))[:3]
+    cols = (["outcome", "rank", "parameter", "ST", "ST_conf", "S1", "S1_conf"]
+            if s.method == "sobol" else
+            ["outcome", "rank", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"])
+    top = s.indices[s.indices.outcome.isin(outcomes)].groupby("outcome").head(6)[cols]
+    what = ("Sobol total-order ST and first-order S1, ± half-width of the 95 % bootstrap CI"
+            if s.method == "sobol" else "Morris μ*, ± half-width of its 95 % bootstrap CI; σ")
+    return (f"<h3>Sensitivity ({s.method.title()}), ranked</h3><p class=\"meta\">"
+            f"{html.escape(what)}.</p>" + _table(top))
+
+
+def _box_sentences(an: Analysis) -> str:
+    items = []
+    for d in an.discoveries:
+        for b in d.boxes:
+            limits = []
+            for r in b.limits.itertuples():
+                limits.append(f"{short_parameter(r.parameter)} in {{{r.levels}}}" if r.levels
+                              else f"{_fmt_value(r.low)} ≤ {short_parameter(r.parameter)} ≤ "
+                                   f"{_fmt_value(r.high)}")
+            items.append(f"<li><b>{html.escape(d.rule.text)}</b> (box {b.index}): "
+                         f"{html.escape(' and '.join(limits))} — coverage {b.coverage:.0%}, "
+                         f"density {b.density:.0%} ({b.k} of {b.n} runs in the box fail; "
+                         f"{d.base_rate:.0%} overall)</li>")
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def _facts_section(an: Analysis) -> str:
+    facts = an.tables["stylized_facts"][["fact", "statement", "status"]]
+    tests = an.tables["stylized_fact_tests"]
+    detail = tests.rename(columns={"part": "what was tested"})
+    return (_p("Each fact of DESIGN §3 is tested only with the evidence in these results "
+               "(one-sided tests at α = 0.05); 'not testable' says what results would test it.")
+            + _table(facts) + "<h3>Tests and evidence</h3>" + _table(detail, max_rows=200))
+
+
+def _embed(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:image/png;base64,{data}"
+
+
+def _figures_section(an: Analysis) -> str:
+    if not an.figures:
+        return _p("(no figures)")
+    out = []
+    for f in an.figures:
+        if f.png is None:
+            continue
+        out.append(f'<figure id="fig-{f.name}"><h3>{html.escape(f.title)}</h3>'
+                   f'<img src="{_embed(f.png)}" alt="{html.escape(f.title)}">'
+                   f"<figcaption>{html.escape(f.caption)}</figcaption></figure>")
+    return "".join(out)
+
+
+def _discovery_section(an: Analysis) -> str:
+    if not an.discoveries:
+        return _p("No failure rule applies to these results (give one with --failure, e.g. "
+                  "levy_target_share_final<0.5).")
+    out = _p("PRIM (Patient Rule Induction Method, from the EMA Workbench) looks for ranges of "
+             "the varied parameters where runs meeting a failure rule concentrate. Coverage: "
+             "share of all failing runs inside the box; density: share of the box's runs that "
+             "fail; quasi-p: significance of each restriction (Bryant & Lempert 2010).")
+    for d in an.discoveries:
+        out += f"<h3>{html.escape(d.rule.text)}</h3>"
+        out += _p(f"{d.n_cases} of {d.n_runs} runs meet the rule ({d.base_rate:.0%}).")
+        if d.note:
+            out += f'<p class="note">{html.escape(d.note)}</p>'
+        for b in d.boxes:
+            out += (f"<p><b>Box {b.index}</b>: coverage {b.coverage:.0%}, density "
+                    f"{b.density:.0%}, mass {b.mass:.0%} ({b.n} runs)</p>" + _table(b.limits))
+    return out
+
+
+def _notes_section(an: Analysis) -> str:
+    out = "".join(f'<p class="note">{html.escape(n)}</p>' for n in an.notes)
+    failed = an.tables.get("failed_runs")
+    if failed is not None and not failed.empty:
+        out += "<h3>Failed runs</h3>" + _table(failed, max_rows=30)
+    files = sorted(an.tables)
+    out += _p(f"Tables written to {an.out / 'tables'} as CSV and Parquet: {', '.join(files)}. "
+              f"Figures (PNG and SVG) in {an.out / 'figures'}.")
+    return out
+

@@ -1,0 +1,169 @@
+"""Re-running one recorded run to look inside it (the network at its end).
+
+A results row records the scenario, the seed and the sampled parameters; with
+the experiment's run settings from the manifest that is enough to rebuild the
+run exactly. The re-run's summary is compared with the recorded one, so a
+figure drawn from a re-run says whether it reproduced the recorded run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from collabsim.analysis.results import Results
+from collabsim.errors import CollabsimError
+
+__all__ = ["NetworkSnapshot", "RunSettings", "network_snapshot", "run_settings"]
+
+_SCENARIO_KEYS = ("scenario", "scenarios", "base", "base_scenario", "base_scenarios")
+_STEPS_KEYS = ("steps", "days")
+_CITIZEN_KEYS = ("citizens", "n_citizens")
+_OVERRIDE_KEYS = ("overrides", "set", "fixed")
+_CHECK = ("permits_issued_per_month_after", "levy_target_share_final", "mean_trust_final",
+          "mobility_index_enforcement", "y")
+
+
+@dataclass
+class RunSettings:
+    """Everything needed to repeat one recorded run."""
+
+    run_id: int
+    scenario: Any
+    seed: int
+    steps: int | None
+    n_citizens: int | None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NetworkSnapshot:
+    """The collaboration network at the end of a re-run."""
+
+    run_id: int
+    graph: nx.Graph
+    commitment: dict[str, float]
+    labels: dict[str, str]
+    title: str
+    reproduced: bool | None
+    note: str = ""
+
+    def as_plot_input(self) -> dict[str, Any]:
+        """The mapping :func:`collabsim.analysis.plots.plot_network` draws."""
+        return {"graph": self.graph, "commitment": self.commitment, "labels": self.labels,
+                "title": self.title}
+
+
+def _spec_value(spec: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    for k in keys:
+        if spec.get(k) is not None:
+            return spec[k]
+    run = spec.get("run")
+    if isinstance(run, Mapping):
+        return _spec_value(run, keys)
+    return None
+
+
+def _scenario_source(res: Results, name: str) -> Any:
+    """The spec's base scenario entry whose loaded name is ``name`` (else the preset)."""
+    from collabsim.scenario import load_scenario
+
+    declared = _spec_value(res.spec, _SCENARIO_KEYS)
+    entries = declared if isinstance(declared, list) else [declared] if declared else []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            entry = entry.get("path") or entry.get("file") or entry.get("name")
+        if not isinstance(entry, str):
+            continue
+        for candidate in (entry, res.path / entry, Path(res.manifest.get("spec_dir", ".")) / entry):
+            try:
+                if load_scenario(candidate).name == name:
+                    return candidate
+            except CollabsimError:
+                continue
+    return name
+
+
+def _python(v: Any) -> Any:
+    if isinstance(v, np.bool_ | bool):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        f = float(v)
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f
+    return v
+
+
+def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> RunSettings:
+    """The settings of a recorded run, from its row and the manifest.
+
+    Args:
+        res: The results.
+        run_id: The run.
+        n_citizens: Number of citizens when the manifest does not record it (a
+            comparison directory does not).
+
+    Raises:
+        CollabsimError: if the run is not in the results.
+    """
+    rows = res.runs[res.runs["run_id"] == run_id]
+    if rows.empty:
+        raise CollabsimError(f"--network-run {run_id}: no such run_id in {res.path}")
+    row = rows.iloc[0]
+    spec = res.spec
+    overrides = dict(spec.get(next((k for k in _OVERRIDE_KEYS if isinstance(spec.get(k), dict)),
+                                   "_none"), {}))
+    for col in res.parameter_columns:
+        value = row[col]
+        if not (isinstance(value, float) and math.isnan(value)):
+            overrides[col] = _python(value)
+    steps = _spec_value(spec, _STEPS_KEYS)
+    if steps is None and "days" in row and not pd.isna(row["days"]):
+        steps = int(row["days"])
+    citizens = _spec_value(spec, _CITIZEN_KEYS)
+    citizens = citizens if citizens is not None else n_citizens
+    return RunSettings(int(run_id), _scenario_source(res, str(row["scenario"])), int(row["seed"]),
+                       int(steps) if steps is not None else None,
+                       int(citizens) if citizens is not None else None, overrides)
+
+
+def network_snapshot(res: Results, run_id: int, n_citizens: int | None = None
+                     ) -> NetworkSnapshot:
+    """Re-run a recorded run and capture its collaboration network at the end."""
+    from collabsim.metrics import summarise
+    from collabsim.model import CollabModel
+
+    s = run_settings(res, run_id, n_citizens)
+    model = CollabModel(s.scenario, seed=s.seed, n_citizens=s.n_citizens,
+                        overrides=s.overrides or None)
+    df = model.run(s.steps).reset_index(drop=True)
+    summary = summarise(df, model.config.collaboration_start, model.config.warmup_days)
+    row = res.runs[res.runs["run_id"] == run_id].iloc[0]
+    reproduced, note = _compare(summary, row)
+    g = model.collaboration_graph.copy()
+    commitment = {a.key: float(a.commitment) for a in model.agency_list}
+    labels = {a.key: a.label for a in model.agency_list}
+    title = (f"{model.config.name}, run {run_id}, day {model.day}\nseed {s.seed}"
+             + ("" if reproduced is not False else "\n(re-run differs from the recorded run)"))
+    return NetworkSnapshot(int(run_id), g, commitment, labels, title, reproduced, note)
+
+
+def _compare(summary: Mapping[str, float], row: pd.Series) -> tuple[bool | None, str]:
+    keys = [k for k in _CHECK if k in summary and k in row and not pd.isna(row[k])]
+    if not keys:
+        return None, "no recorded outcome to check the re-run against"
+    bad = [k for k in keys if not math.isclose(summary[k], float(row[k]), rel_tol=1e-6,
+                                               abs_tol=1e-9)]
+    if bad:
+        return False, ("re-run differs from the recorded run in " + ", ".join(
+            f"{k} ({summary[k]:.4g} vs {float(row[k]):.4g})" for k in bad)
+            + "; the run settings (e.g. number of citizens) may not be recorded")
+    return True, "re-run reproduces the recorded outcomes"
