@@ -154,7 +154,7 @@ def _start_value(scenario: Scenario, control: Control, kind: str) -> Any:
     if kind == "Checkbox":
         return all(values)
     mean = sum(values) / len(values)
-    return int(round(mean)) if kind == "SliderInt" else round(mean, 2)
+    return round(mean) if kind == "SliderInt" else round(mean, 2)
 
 
 def _spec(scenario: Scenario, control: Control) -> dict[str, Any]:
