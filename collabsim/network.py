@@ -68,12 +68,14 @@ def update_trust_on_success(tie: dict, facilitative: float, gain: float,
                             understanding_gain: float) -> None:
     """A small win: trust and shared understanding rise toward 1.
 
-    ``trust += gain·(1 + f)·(1 − trust)`` with ``f`` the mean facilitative
-    leadership of the two partners (Ansell & Gash 2008).
+    ``trust += min(1, gain·(1 + f))·(1 − trust)`` with ``f`` the mean
+    facilitative leadership of the two partners (Ansell & Gash 2008); the cap
+    keeps trust in [0, 1].
     """
     speed = 1.0 + facilitative
-    tie["trust"] += gain * speed * (1.0 - tie["trust"])
-    tie["shared_understanding"] += understanding_gain * speed * (1.0 - tie["shared_understanding"])
+    tie["trust"] += min(1.0, gain * speed) * (1.0 - tie["trust"])
+    tie["shared_understanding"] += (min(1.0, understanding_gain * speed)
+                                    * (1.0 - tie["shared_understanding"]))
     tie["handoffs"] += 1
 
 

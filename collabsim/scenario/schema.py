@@ -111,8 +111,9 @@ class CitizenParams(_Closed):
         0.003, "Chance per day that a citizen forgets the procedure (rules and portals "
         "change); unit 1/day; range 0–1; source: assumption", ge=0, le=1)
     outreach_rate: float = _f(
-        0.01, "Chance per day that an uninformed citizen is reached by an agency's public "
-        "information at full openness; unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+        0.01, "Chance per day that a citizen is reached by the front office's public "
+        "information at full openness (the unaware learn the procedure); unit 1/day; "
+        "range 0–1; source: assumption", ge=0, le=1)
     initial_expected_days: float = _f(
         30.0, "Citizens' prior belief of permit processing time; unit days; range 0–3650; "
         "source: assumption", ge=0, le=3650)
@@ -339,8 +340,8 @@ class Campaign(_Closed):
 
     start: int = _f(..., "First day; unit day; range 0–36,500", ge=0, le=36_500)
     days: int = _f(30, "Duration; unit days; range 1–3650", ge=1, le=3650)
-    reach: float = _f(0.02, "Chance per day that an unaware citizen in its area becomes aware; "
-                      "unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+    reach: float = _f(0.02, "Chance per day that a citizen in its area is reached (and "
+                      "made aware); unit 1/day; range 0–1; source: assumption", ge=0, le=1)
     channel: Literal["media", "local"] = _f(
         "media", "media reaches the whole city; local (district and ward heads) only "
         "`districts`; source: CASE_FACTS JCOC partners (camat, lurah)")

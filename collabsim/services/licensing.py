@@ -156,10 +156,12 @@ class LicensingService:
         self.fee_revenue = 0.0
         self.fines = 0.0
         self.carry = np.zeros(len(model.agency_list))
+        # one entry per simulated day (possibly empty): a true 30-day window
         self._durations: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
         self._delays: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
-        self._last_mean_days = 0.0
-        self._last_delay = 0.0
+        self._today_durations: list[np.ndarray] = []
+        self._today_delays: list[np.ndarray] = []
+        self._last = {"mean_days": 0.0, "p90_days": 0.0, "within_sla": 0.0, "delay": 0.0}
 
     # ----------------------------------------------------------------- views
     @property
@@ -237,6 +239,9 @@ class LicensingService:
             self.innovate()
         for k, v in self.today.items():
             self.totals[k] += v
+        self._durations.append(np.concatenate([np.zeros(0), *self._today_durations]))
+        self._delays.append(np.concatenate([np.zeros(0), *self._today_delays]))
+        self._today_durations, self._today_delays = [], []
 
     def arrive_needs(self, day: int) -> None:
         """Idle citizens develop a need for the permit (``need_rate`` per day)."""
@@ -476,7 +481,7 @@ class LicensingService:
         self.belief_days[cit] = (1 - lam) * self.belief_days[cit] + lam * took
         self.state[cit] = IDLE
         self.file_of[cit] = -1
-        self._durations.append(took)
+        self._today_durations.append(took)
         self.today["issued"] += ids.size
 
     def hand_off(self, ids: np.ndarray, s: int, day: int) -> None:
@@ -491,7 +496,7 @@ class LicensingService:
             delay = mean_delay + lost * self.model.config.collaboration.bounce_days
             self.today["handoffs"] += ids.size
             self.today["handoff_failures"] += int(lost.sum())
-            self._delays.append(delay)
+            self._today_delays.append(delay)
             if self.model.joint:
                 self._tie_outcomes(a, b, int((~lost).sum()), int(lost.sum()))
         f.stage[ids] = s + 1
@@ -646,36 +651,44 @@ class LicensingService:
         """Files currently blocked for want of a regulation."""
         return int(self.files.blocked[: self.files.n].sum())
 
+    def _window(self, which: deque[np.ndarray]) -> np.ndarray:
+        return np.concatenate(which) if which else np.zeros(0)
+
+    def _windowed(self, key: str, which: deque[np.ndarray], stat) -> float:
+        """A statistic over the last 30 days; its last known value if the window is empty."""
+        d = self._window(which)
+        if d.size:
+            self._last[key] = float(stat(d))
+        return self._last[key]
+
     def mean_processing_days(self) -> float:
-        """Mean days from submission to issue of files issued in the last 30 days."""
-        if self._durations:
-            d = np.concatenate(self._durations)
-            if d.size:
-                self._last_mean_days = float(d.mean())
-        return self._last_mean_days
+        """Mean days from submission to issue of permits issued in the last 30 days.
+
+        Keeps its last known value through 30 days without an issue (0 before the first).
+        """
+        return self._windowed("mean_days", self._durations, np.mean)
 
     def p90_processing_days(self) -> float:
-        """90th percentile of processing days over the last 30 days (0 before any issue)."""
-        d = np.concatenate(self._durations) if self._durations else np.zeros(0)
-        return float(np.percentile(d, 90)) if d.size else 0.0
+        """90th percentile of processing days over the last 30 days (last known value)."""
+        return self._windowed("p90_days", self._durations, lambda d: np.percentile(d, 90))
 
     def within_service_level(self) -> float:
-        """Share of files issued in the last 30 days within the service-level target."""
-        d = np.concatenate(self._durations) if self._durations else np.zeros(0)
-        return float((d <= self.params.service_level_days).mean()) if d.size else 0.0
+        """Share of permits issued in the last 30 days within the service-level target."""
+        sla = self.params.service_level_days
+        return self._windowed("within_sla", self._durations, lambda d: (d <= sla).mean())
 
     def handoff_delay(self) -> float:
         """Mean delay of hand-offs in the last 30 days (days; includes bounces)."""
-        if self._delays:
-            d = np.concatenate(self._delays)
-            if d.size:
-                self._last_delay = float(d.mean())
-        return self._last_delay
+        return self._windowed("delay", self._delays, np.mean)
 
     def informal_share(self) -> float:
-        """Share of acted-on needs met informally so far: informal ÷ (informal + submitted)."""
+        """Share of acted-on needs met informally so far.
+
+        ``informal ÷ (informal + submitted − abandoned)``: an abandoned file ends
+        informally and is counted once, as informal.
+        """
         t = self.totals
-        denom = t["informal"] + t["submitted"]
+        denom = t["informal"] + t["submitted"] - t["abandoned"]
         return t["informal"] / denom if denom else 0.0
 
     def levy_target_share(self) -> float:
