@@ -281,9 +281,9 @@ def _heatmap_figure(an: Analysis, formats: Sequence[str]) -> Figure | None:
     if res.sampler != "grid" or len(factors) < 2:
         return None
     x, y = factors[0], factors[1]
-    paths = plot_heatmap(res.ok, _fig_path(an, "heatmap"), x, y, an.key_outcomes[:4],
-                         formats=formats)
     rest = [short_parameter(f) for f in factors[2:]]
+    paths = plot_heatmap(res.ok, _fig_path(an, "heatmap"), x, y, an.key_outcomes[:4],
+                         formats=formats, labels=res.axis_labels(), averaged_over=rest)
     return Figure("heatmap", "Two-factor grid", (
         f"Mean outcome over runs in each cell of the {short_parameter(x)} × "
         f"{short_parameter(y)} grid" + (f", averaged over {', '.join(rest)}" if rest else "")
@@ -297,7 +297,8 @@ def _main_effects_figure(an: Analysis, formats: Sequence[str]) -> Figure | None:
     if levels is None or levels.empty or not an.key_outcomes:
         return None
     outcome = an.key_outcomes[0]
-    paths = plot_main_effects(levels, _fig_path(an, "main_effects"), outcome, formats=formats)
+    paths = plot_main_effects(levels, _fig_path(an, "main_effects"), outcome, formats=formats,
+                              labels=an.results.axis_labels())
     return Figure("main_effects", f"Main effects on {outcome}", (
         "Mean outcome at each level of each factor (continuous ranges cut into quartile bins, "
         "drawn at the bin's midpoint), averaged over the other factors, with 95 % confidence "

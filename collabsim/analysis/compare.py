@@ -207,7 +207,9 @@ def factor_levels(values: pd.Series, bins: int = 4) -> tuple[pd.Series, pd.Serie
     Returns:
         ``(labels, level_value)`` aligned with ``values``.
     """
-    v = values.astype(float) if values.dtype == bool else values
+    if pd.api.types.is_bool_dtype(values):
+        return values.map(str), values.astype(float)
+    v = values
     distinct = pd.unique(v.dropna())
     if len(distinct) <= MAX_LEVELS:
         return v.map(_fmt_level), v.astype(float)

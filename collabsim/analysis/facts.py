@@ -118,6 +118,49 @@ def _runs(res: Results, scenario: str) -> pd.DataFrame:
     return ok[ok.scenario == scenario]
 
 
+def _tree_values(tree: object, parts: list[str]) -> list[object]:
+    """Every value at a key path in a raw scenario tree (``*`` expands)."""
+    if not parts:
+        return [tree]
+    head, rest = parts[0], parts[1:]
+    if isinstance(tree, list):
+        items = tree if head == "*" else tree[int(head):int(head) + 1] if head.isdigit() else []
+    elif isinstance(tree, dict):
+        items = list(tree.values()) if head == "*" else [tree[head]] if head in tree else []
+    else:
+        items = []
+    return [v for item in items for v in _tree_values(item, rest)]
+
+
+def _preset_runs(res: Results, scenario: str) -> tuple[pd.DataFrame, str]:
+    """The runs of a named preset at its own settings, and a note.
+
+    A sweep that varies the preset's parameters tests a fact about the preset
+    only at the design points that equal the preset's values.
+    """
+    runs = _runs(res, scenario)
+    if not res.parameter_columns:
+        return runs, ""
+    from collabsim.scenario import load_scenario
+
+    try:
+        tree = load_scenario(scenario).model_dump()
+    except Exception:  # not a preset: no way to know its own values
+        return runs.iloc[:0], "the design varies its parameters and it is not a preset"
+    keep = np.ones(len(runs), dtype=bool)
+    for p in res.parameters:
+        values = {v for k in p.keys for v in map(repr, _tree_values(tree, k.split(".")))}
+        if len(values) != 1:
+            return runs.iloc[:0], f"the design varies {p.column}, which differs by agency in it"
+        own = _tree_values(tree, p.keys[0].split("."))[0]
+        col = runs[p.column].map(p.scenario_value)
+        keep &= (np.isclose(col.astype(float), float(own)) if isinstance(own, int | float)
+                 else (col == own)).to_numpy()
+    if not keep.any():
+        return runs.iloc[:0], "no design point has the preset's own settings"
+    return runs[keep], " at the design points with the preset's own settings"
+
+
 def _fmt(x: float) -> str:
     return "nan" if x is None or np.isnan(x) else f"{x:.3g}"
 
@@ -157,9 +200,10 @@ def _contrast(a: pd.Series, b: pd.Series, higher: bool, label: str) -> tuple[boo
 
 
 def _matching(res: Results, names: Sequence[str]) -> list[str]:
-    """Varied parameter columns whose last key is one of ``names``."""
-    return [c for c in res.parameter_columns if c.split(".")[-1] in names
-            and res.ok[c].nunique() > 1]
+    """Varied parameter columns that set a key whose last part is one of ``names``."""
+    return [p.column for p in res.parameters
+            if any(k.split(".")[-1] in names for k in (*p.keys, p.column))
+            and res.ok[p.column].nunique() > 1]
 
 
 def _spearman(res: Results, col: str, outcome: str, sign: int) -> tuple[bool, float, float, str]:
@@ -173,10 +217,6 @@ def _spearman(res: Results, col: str, outcome: str, sign: int) -> tuple[bool, fl
                                   f"{_p(p)}, n = {len(ok)}")
 
 
-def _varied_note(res: Results) -> str:
-    return " over the design's parameter points" if res.parameter_columns else ""
-
-
 # ------------------------------------------------------------------ facts
 def _fact1(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
     names = _scenarios(res, lambda s: s.startswith("spp"))
@@ -185,11 +225,14 @@ def _fact1(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
                           "no scenario named spp_irt in these results")]
     out = []
     for name in names:
-        runs = _runs(res, name)
+        runs, where = _preset_runs(res, name)
+        if runs.empty:
+            out.append(FactCheck(1, name, "not testable", "paired t, after vs before", where))
+            continue
         parts = [_before_after(runs, "applications_submitted_per_month", True),
                  _before_after(runs, "permits_issued_per_month", True)]
         out.append(_verdict(1, name, "paired t within runs, after > before, one-sided α 0.05"
-                            + _varied_note(res), parts))
+                            + where, parts))
     return out
 
 
@@ -223,12 +266,15 @@ def _fact2(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
                           "no scenario named pbg in these results")]
     out = []
     for name in names:
-        runs = _runs(res, name)
+        runs, where = _preset_runs(res, name)
+        if runs.empty:
+            out.append(FactCheck(2, name, "not testable", "paired t; one-sample t", where))
+            continue
         parts = [_before_after(runs, "applications_submitted_per_month", False),
                  _levy_below_target(runs["levy_target_share_final"])
                  if "levy_target_share_final" in runs else (None, "no levy outcome")]
         out.append(_verdict(2, name, "paired t, after < before; one-sample t, levy share < 1; "
-                            "one-sided α 0.05" + _varied_note(res), parts))
+                            "one-sided α 0.05" + where, parts))
     return out
 
 

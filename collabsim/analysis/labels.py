@@ -122,17 +122,24 @@ def short_parameter(path: str) -> str:
     return name
 
 
-def parameter_label(path: str) -> str:
-    """A parameter's axis label with its unit from the schema, e.g. ``… (0–1)``."""
-    info = _field_info(path)
+def parameter_label(path: str, key: str | None = None) -> str:
+    """A parameter's axis label with its unit from the schema, e.g. ``… [0–1]``.
+
+    Args:
+        path: The parameter's column (usually its key path).
+        key: The key path it sets, when the column is a name of its own
+            (an experiment parameter that sets several keys).
+    """
+    info = _field_info(key or path)
     label = short_parameter(path)
     if info is None:
         return label
     desc, kind = info
-    if path.split(".")[-1] in _UNIT_OVERRIDES:
-        return f"{label} [{_UNIT_OVERRIDES[path.split('.')[-1]]}]"
+    leaf = (key or path).split(".")[-1]
+    if leaf in _UNIT_OVERRIDES:
+        return f"{label} [{_UNIT_OVERRIDES[leaf]}]"
     if kind == "bool":
-        return f"{label} (0 = no, 1 = yes)"
+        return f"{label} (True/False)"
     unit = re.search(r"unit ([^;]+);", desc)
     if unit:
         return f"{label} [{unit.group(1).strip()}]"

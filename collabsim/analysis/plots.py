@@ -252,8 +252,14 @@ def plot_sensitivity(table: pd.DataFrame, path: Path, outcomes: Sequence[str], m
 
 
 def plot_heatmap(runs: pd.DataFrame, path: Path, x: str, y: str, outcomes: Sequence[str],
-                 formats: Sequence[str] = ("png",)) -> list[Path]:
-    """Mean outcome over runs in each cell of a two-factor grid, one panel per outcome."""
+                 formats: Sequence[str] = ("png",), labels: Mapping[str, str] | None = None,
+                 averaged_over: Sequence[str] = ()) -> list[Path]:
+    """Mean outcome over runs in each cell of a two-factor grid, one panel per outcome.
+
+    ``labels`` maps a parameter column to its axis label (default: from the
+    schema); ``averaged_over`` names the other factors, said in the title.
+    """
+    labels = labels or {}
     fig, axes = _grid(len(outcomes), width=4.8, height=3.8, max_cols=2)
     for ax, outcome in zip(axes, outcomes, strict=False):
         grid = runs.pivot_table(index=y, columns=x, values=outcome, aggfunc="mean")
@@ -263,12 +269,13 @@ def plot_heatmap(runs: pd.DataFrame, path: Path, x: str, y: str, outcomes: Seque
                                              for v in grid.columns])
         ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v)
                                              for v in grid.index])
-        ax.set_xlabel(parameter_label(x))
-        ax.set_ylabel(parameter_label(y))
+        ax.set_xlabel(labels.get(x) or parameter_label(x))
+        ax.set_ylabel(labels.get(y) or parameter_label(y))
         _annotate(ax, grid.to_numpy(dtype=float), im)
         fig.colorbar(im, ax=ax, label=outcome_label(outcome), shrink=0.9)
         ax.set_title(outcome.replace("_", " "))
-    fig.suptitle("Two-factor grid: mean over runs in each cell")
+    rest = f" (averaged over {', '.join(averaged_over)})" if averaged_over else ""
+    fig.suptitle(f"Two-factor grid: mean over runs in each cell{rest}")
     fig.tight_layout()
     return save(fig, path, formats)
 
@@ -286,21 +293,40 @@ def _annotate(ax: plt.Axes, values: np.ndarray, im: Any) -> None:
 
 
 def plot_main_effects(levels: pd.DataFrame, path: Path, outcome: str,
-                      formats: Sequence[str] = ("png",)) -> list[Path]:
-    """Mean outcome (95 % CI) at each level of each factor, one panel per factor."""
+                      formats: Sequence[str] = ("png",),
+                      labels: Mapping[str, str] | None = None) -> list[Path]:
+    """Mean outcome (95 % CI) at each level of each factor, one panel per factor.
+
+    Numeric levels sit at their value (a bin at its midpoint); named levels
+    (``True``/``False``, categories) are spaced evenly and labelled.
+    """
+    labels = labels or {}
     part = levels[levels.metric == outcome]
     factors = list(dict.fromkeys(part.factor))
     fig, axes = _grid(len(factors), width=3.8, height=2.9)
     for ax, factor in zip(axes, factors, strict=False):
         f = part[part.factor == factor].sort_values("level_value")
         err = np.vstack([f["mean"] - f["ci_low"], f["ci_high"] - f["mean"]])
-        ax.errorbar(f.level_value, f["mean"], yerr=err, fmt="o-", capsize=3, lw=1.4)
-        ax.set_xlabel(parameter_label(factor))
+        named = not all(_is_number(v) or "–" in str(v) for v in f.level)
+        x = np.arange(len(f)) if named else f.level_value
+        ax.errorbar(x, f["mean"], yerr=err, fmt="o-", capsize=3, lw=1.4)
+        if named:
+            ax.set_xticks(x, [str(v) for v in f.level])
+            ax.set_xlim(-0.5, len(f) - 0.5)
+        ax.set_xlabel(labels.get(factor) or parameter_label(factor))
         ax.set_ylabel(outcome_unit(outcome))
         ax.grid(alpha=0.3)
     fig.suptitle(f"Main effects on {outcome_label(outcome)} (mean over runs, 95 % CI)")
     fig.tight_layout()
     return save(fig, path, formats)
+
+
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def plot_network(snapshots: Sequence[Mapping[str, Any]], path: Path,

@@ -82,7 +82,8 @@ def _scenario_source(res: Results, name: str) -> Any:
             entry = entry.get("path") or entry.get("file") or entry.get("name")
         if not isinstance(entry, str):
             continue
-        for candidate in (entry, res.path / entry, Path(res.manifest.get("spec_dir", ".")) / entry):
+        spec_file = Path(str(res.manifest.get("spec_file") or "."))
+        for candidate in (spec_file.parent / entry, entry, res.path / entry):
             try:
                 if load_scenario(candidate).name == name:
                     return candidate
@@ -121,14 +122,16 @@ def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> Ru
     spec = res.spec
     overrides = dict(spec.get(next((k for k in _OVERRIDE_KEYS if isinstance(spec.get(k), dict)),
                                    "_none"), {}))
-    for col in res.parameter_columns:
-        value = row[col]
-        if not (isinstance(value, float) and math.isnan(value)):
-            overrides[col] = _python(value)
-    steps = _spec_value(spec, _STEPS_KEYS)
+    for p in res.parameters:
+        value = row[p.column]
+        if isinstance(value, float) and math.isnan(value):
+            continue
+        v = _python(p.scenario_value(value))
+        overrides.update({k: v for k in (p.keys or (p.column,))})
+    steps = _spec_value(spec, _STEPS_KEYS) or res.manifest.get("steps")
     if steps is None and "days" in row and not pd.isna(row["days"]):
         steps = int(row["days"])
-    citizens = _spec_value(spec, _CITIZEN_KEYS)
+    citizens = _spec_value(spec, _CITIZEN_KEYS) or res.manifest.get("n_citizens")
     citizens = citizens if citizens is not None else n_citizens
     return RunSettings(int(run_id), _scenario_source(res, str(row["scenario"])), int(row["seed"]),
                        int(steps) if steps is not None else None,

@@ -18,6 +18,7 @@ analysis never needs to know which command wrote the directory.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,15 +46,35 @@ class Parameter:
 
     Attributes:
         name: The short name the spec gives it.
-        column: Its column in the runs table (the scenario key path).
+        column: Its column in the runs table (usually the scenario key path).
         bounds: ``(low, high)`` of a range, or None.
         levels: The values of a grid parameter, or None.
+        keys: The scenario key paths its value is written to.
+        kind: The schema type of those keys (``float``, ``int``, ``bool`` …).
     """
 
     name: str
     column: str
     bounds: tuple[float, float] | None = None
     levels: tuple[Any, ...] | None = None
+    keys: tuple[str, ...] = ()
+    kind: str = "float"
+
+    @property
+    def key(self) -> str:
+        """The first key path it sets (for labels and units)."""
+        return self.keys[0] if self.keys else self.column
+
+    def scenario_value(self, x: Any) -> Any:
+        """The value a run's scenario got for design value ``x`` (integers are floored)."""
+        if hasattr(x, "item"):
+            x = x.item()
+        if self.kind == "int" and isinstance(x, float):
+            hi = self.bounds[1] if self.bounds else math.inf
+            return int(min(math.floor(x), hi))
+        if self.kind == "bool":
+            return bool(x)
+        return x
 
 
 @dataclass
@@ -96,6 +117,18 @@ class Results:
     def parameter_columns(self) -> list[str]:
         """Columns of the runs table that hold parameters."""
         return [p.column for p in self.parameters]
+
+    def axis_labels(self) -> dict[str, str]:
+        """Axis label (with unit) of each parameter column."""
+        from collabsim.analysis.labels import parameter_label
+
+        out = {}
+        for p in self.parameters:
+            label = parameter_label(p.column, p.key)
+            if p.kind == "bool" and "(True/False)" not in label:
+                label += " (True/False)"
+            out[p.column] = label
+        return out
 
     @property
     def scenarios(self) -> list[str]:
@@ -226,16 +259,28 @@ def _declared_parameters(manifest: dict[str, Any], runs: pd.DataFrame) -> list[P
         if bounds is None and "low" in entry and "high" in entry:
             bounds = (entry["low"], entry["high"])
         levels = next((entry[k] for k in _LEVEL_FIELDS if entry.get(k) is not None), None)
+        keys = entry.get("keys") or [col]
+        kind = entry.get("kind") or _kind_of(runs[col])
         out.append(Parameter(str(entry.get("name", col)), col,
                              tuple(float(b) for b in bounds) if bounds else None,
-                             tuple(levels) if levels is not None else None))
+                             tuple(levels) if levels is not None else None,
+                             tuple(map(str, keys)), str(kind)))
     if not out:
         problem = manifest.get("problem") or {}
         for i, name in enumerate(problem.get("names") or []):
             if name in runs.columns:
                 b = (problem.get("bounds") or [None] * (i + 1))[i]
-                out.append(Parameter(name, name, tuple(b) if b else None))
+                out.append(Parameter(name, name, tuple(b) if b else None, None, (name,),
+                                     _kind_of(runs[name])))
     return out
+
+
+def _kind_of(values: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(values):
+        return "bool"
+    if pd.api.types.is_integer_dtype(values):
+        return "int"
+    return "float" if pd.api.types.is_numeric_dtype(values) else "str"
 
 
 def _outcome_columns(runs: pd.DataFrame, params: list[Parameter]) -> list[str]:
