@@ -40,6 +40,8 @@ CSS = """
 .collabsim-explainer { font-size: 0.82em; color: #444; margin-top: 6px; line-height: 1.35; }
 .collabsim-explainer p { margin-bottom: 0; }
 .collabsim-figure { max-width: 100%; height: auto; }
+.collabsim-param .v-slider .v-label, .collabsim-param .v-input__prepend { display: none; }
+.collabsim-day { margin: 0; }
 .kpi-cards { display: flex; flex-wrap: wrap; gap: 8px; }
 .kpi-card { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; min-width: 150px;
             background: #fafafa; }

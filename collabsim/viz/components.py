@@ -20,6 +20,9 @@ from collabsim.viz.state import DAYS_PER_STEP, ViewState
 
 __all__ = [
     "EXPLAIN",
+    "BoardImage",
+    "CardsBody",
+    "CitizensLine",
     "Controls",
     "Explainer",
     "KpiCards",
@@ -70,11 +73,17 @@ EXPLAIN: dict[str, str] = {
 }
 
 
+def bold_html(text: str) -> str:
+    """Escape text for HTML and turn ``**bold**`` into ``<b>bold</b>``."""
+    parts = html.escape(text).split("**")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+
 @solara.component
 def Explainer(text: str) -> None:
-    """The panel's "What am I looking at?" text."""
-    with solara.Div(classes=["collabsim-explainer"]):
-        solara.Markdown(f"**What am I looking at?** {text}")
+    """The panel's "What am I looking at?" text (plain HTML: cheap, needs no script)."""
+    solara.HTML(tag="div", classes=["collabsim-explainer"],
+                unsafe_innerHTML=f"<b>What am I looking at?</b> {bold_html(text)}")
 
 
 # ----------------------------------------------------------------- controls
@@ -84,7 +93,7 @@ def ParameterInput(name: str, spec: dict[str, Any], on_value) -> None:
     def change(value, name=name):
         on_value(name, value)
 
-    with solara.Row(gap="4px", style={"align-items": "center"}):
+    with solara.Row(gap="4px", style={"align-items": "center"}, classes=["collabsim-param"]):
         with solara.Div(style={"flex-grow": "1"}):
             if spec["type"] == "Checkbox":
                 solara.Switch(label=spec["label"], value=bool(spec["value"]), on_value=change)
@@ -104,7 +113,8 @@ def Controls(state: ViewState) -> None:
     solara.Select(label="Scenario", values=state.presets, value=state.preset.value,
                   on_value=state.set_preset)
     solara.Text(scenario.description, style={"font-size": "0.85em", "color": "#555"})
-    solara.Markdown("**Starting conditions**")
+    solara.HTML(tag="div", unsafe_innerHTML="<b>Starting conditions</b>",
+                style="margin-top: 8px")
     for name, spec in state.specs().items():
         ParameterInput(name, spec, state.set_param)
     solara.InputText("Seed", value=str(state.seed.value), on_value=state.set_seed,
@@ -115,6 +125,7 @@ def Controls(state: ViewState) -> None:
 @solara.component
 def RunBar(state: ViewState) -> None:
     """Play / pause, step, reset, and how many days a step is."""
+    state.tick.value  # noqa: B018 - subscribe: Step is disabled at the end of the run
     playing = state.playing.value
 
     def play_loop() -> None:
@@ -146,14 +157,16 @@ def StatusLine(state: ViewState) -> None:
     cfg = m.config
     start = cfg.collaboration_start
     if m.day < start:
-        phase = (f"agencies work **separately** (files go by letter); the collaboration "
+        phase = (f"the agencies work <b>separately</b> (files go by letter); the collaboration "
                  f"starts on day {start}, in {start - m.day} days")
     else:
-        phase = (f"the agencies have **worked together** for {m.day - start} days "
+        phase = (f"the agencies have <b>worked together</b> for {m.day - start} days "
                  f"(since day {start})")
-    end = " — run complete, press Reset to run again" if m.day >= cfg.steps else ""
-    solara.Markdown(f"### Day {m.day} of {cfg.steps}\n{cfg.name}, seed {m.seed}, "
-                    f"{cfg.citizens.n:,} citizens: {phase}{end}.")
+    end = " — run complete: press Reset to run again" if m.day >= cfg.steps else ""
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f"<h3 class='collabsim-day'>Day {m.day} of {cfg.steps}</h3>"
+        f"<div>{html.escape(cfg.name)}, seed {m.seed}, {cfg.citizens.n:,} citizens: "
+        f"{phase}{end}.</div>"))
 
 
 # ------------------------------------------------------------------- panels
@@ -180,30 +193,60 @@ def cards_html(cards: list[panels.Card]) -> str:
 
 
 @solara.component
+def CardsBody(state: ViewState) -> None:
+    """The KPI cards' numbers (redrawn after each step)."""
+    state.tick.value  # noqa: B018 - subscribe: redraw after each step
+    solara.HTML(tag="div", unsafe_innerHTML=cards_html(panels.kpi_cards(state.model.value)))
+
+
+@solara.component
 def KpiCards(state: ViewState) -> None:
     """KPI cards: before vs after the collaboration start."""
-    state.tick.value  # noqa: B018 - subscribe: redraw after each step
-    m = state.model.value
     with solara.Card("Before → after the collaboration starts", margin=0):
-        solara.HTML(tag="div", unsafe_innerHTML=cards_html(panels.kpi_cards(m)))
+        CardsBody(state)
         Explainer(EXPLAIN["cards"])
 
 
-def _use_board(key: Any, make) -> drawing.Board:
-    return solara.use_memo(make, [key])
+@solara.component
+def BoardImage(state: ViewState, kind: str) -> None:
+    """A board's picture of the model now: ``network``, ``pipeline`` or ``kpis``.
+
+    The board is kept while the scenario's structure stays the same (a slider
+    change or a new seed reuses it), and drawn again after every step.
+    """
+    tick = state.tick.value
+    m = state.model.value
+    if kind == "network":
+        key: Any = tuple(a.key for a in m.agency_list)
+        def make():
+            return drawing.NetworkBoard(m, panels.network_layout(m.collaboration_graph))
+    elif kind == "pipeline":
+        key = drawing.PipelineBoard.workflow(m)
+        def make():
+            return drawing.PipelineBoard(m)
+    else:
+        key = (tuple(c[0] for c in panels.kpi_chart_list(m)), m.config.steps,
+               m.config.collaboration_start)
+        def make():
+            return drawing.KpiBoard(m)
+    board = solara.use_memo(make, [kind, key])
+    image = solara.use_memo(lambda: board.render(m), [board, m, tick])
+    solara.Image(image, classes=["collabsim-figure", f"collabsim-{kind}"])
+
+
+@solara.component
+def CitizensLine(state: ViewState) -> None:
+    """What the citizens are doing now (redrawn after each step)."""
+    state.tick.value  # noqa: B018 - subscribe: redraw after each step
+    solara.Text(panels.citizens_line(state.model.value), style={"font-size": "0.85em"})
 
 
 @solara.component
 def NetworkPanel(state: ViewState) -> None:
     """The agency collaboration network, drawn live."""
-    tick = state.tick.value
     m = state.model.value
-    key = tuple(a.key for a in m.agency_list)
-    board = _use_board(key, lambda: drawing.NetworkBoard(
-        m, panels.network_layout(m.collaboration_graph)))
-    image = solara.use_memo(lambda: board.render(m), [board, m, tick])
     with solara.Card("Agency collaboration network", margin=0):
-        solara.Image(image, classes=["collabsim-figure"])
+        BoardImage(state, "network")
         solara.Text(" · ".join(f"{a.key.upper()} = {a.label}" for a in m.agency_list),
                     style={"font-size": "0.8em", "color": "#555"})
         Explainer(EXPLAIN["network"])
@@ -212,26 +255,16 @@ def NetworkPanel(state: ViewState) -> None:
 @solara.component
 def PipelinePanel(state: ViewState) -> None:
     """The permit pipeline: files waiting at each stage."""
-    tick = state.tick.value
     m = state.model.value
-    key = drawing.PipelineBoard.workflow(m)
-    board = _use_board(key, lambda: drawing.PipelineBoard(m))
-    image = solara.use_memo(lambda: board.render(m), [board, m, tick])
     with solara.Card(f"Permit pipeline: {m.config.licensing.permit}", margin=0):
-        solara.Image(image, classes=["collabsim-figure"])
-        solara.Text(panels.citizens_line(m), style={"font-size": "0.85em"})
+        BoardImage(state, "pipeline")
+        CitizensLine(state)
         Explainer(EXPLAIN["pipeline"])
 
 
 @solara.component
 def KpiPanel(state: ViewState) -> None:
     """KPI charts over time."""
-    tick = state.tick.value
-    m = state.model.value
-    key = (tuple(c[0] for c in panels.kpi_chart_list(m)), m.config.steps,
-           m.config.collaboration_start)
-    board = _use_board(key, lambda: drawing.KpiBoard(m))
-    image = solara.use_memo(lambda: board.render(m), [board, m, tick])
     with solara.Card("Key figures over time", margin=0):
-        solara.Image(image, classes=["collabsim-figure"])
+        BoardImage(state, "kpis")
         Explainer(EXPLAIN["kpis"])

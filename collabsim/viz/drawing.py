@@ -9,9 +9,10 @@ thread-safe when several students share a server.
 Each panel is a *board*: its figure, axes and artists are made once per model
 and only their data change from step to step. Axes, ticks and legends are
 drawn once into a background (matplotlib blitting), and the layout is solved
-once (constrained layout) and then frozen; both are redone only when an axis'
-range changes. Building the six KPI axes anew cost ~0.6 s a step on this
-machine; a blitted update costs a few tens of milliseconds. Boards take their
+once (constrained layout) or fixed, then frozen; the background is drawn again
+only when an axis' range changes. Building the six KPI axes anew cost ~0.6 s a
+step on this machine, solving their layout ~1 s; a blitted update costs a few
+tens of milliseconds. Boards take their
 numbers from :mod:`collabsim.viz.panels`.
 """
 
@@ -63,8 +64,8 @@ class Board:
     ``dynamic`` — the parts that change with the model.
     """
 
-    def __init__(self, figsize: tuple[float, float]):
-        self.fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    def __init__(self, figsize: tuple[float, float], layout: str | None = "constrained"):
+        self.fig = Figure(figsize=figsize, dpi=DPI, layout=layout)
         self.canvas = FigureCanvasAgg(self.fig)
         self.dynamic: list[Artist] = []
         self._background = None
@@ -73,17 +74,19 @@ class Board:
     def update(self, model: CollabModel) -> None:
         """Move the dynamic artists to the model's state (subclasses)."""
 
-    def relayout(self) -> None:
-        """Solve the layout and draw the background again (an axis' range changed)."""
-        if self._background is not None:
-            self.fig.set_layout_engine("constrained")
-            self._background = None
+    def redraw_background(self) -> None:
+        """Draw the background again at the next render (an axis' range changed).
+
+        The layout stays as first solved: solving it again cost more than a second.
+        """
+        self._background = None
 
     def _draw_background(self) -> None:
         for a in self.dynamic:
             a.set_visible(False)
         self.canvas.draw()
-        self.fig.set_layout_engine("none")  # keep the solved positions: solving is costly
+        if self.fig.get_layout_engine() is not None:
+            self.fig.set_layout_engine("none")  # keep the solved positions: solving is costly
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         for a in self.dynamic:
             a.set_visible(True)
@@ -199,7 +202,7 @@ class PipelineBoard(Board):
         ax.set_xlabel("files", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7,
+        ax.legend(loc="lower center", bbox_to_anchor=(0.3, 1.0), ncol=2, fontsize=7,
                   frameon=False, handlelength=1.2, columnspacing=0.8)
         self.top = 0.0
 
@@ -227,7 +230,7 @@ class PipelineBoard(Board):
         if top != self.top:
             self.ax.set_xlim(0, top)
             self.top = top
-            self.relayout()
+            self.redraw_background()
 
 
 # --------------------------------------------------------------- KPI charts
@@ -241,7 +244,11 @@ class KpiBoard(Board):
     def __init__(self, model: CollabModel, columns: int = 3, width: float = 10.5):
         self.charts = panels.kpi_chart_list(model)
         rows = -(-len(self.charts) // columns)
-        super().__init__((width, 2.0 * rows))
+        height = 2.0 * rows
+        super().__init__((width, height), layout=None)
+        # a fixed layout with room for 4-digit tick labels: no solving when axes grow
+        self.fig.subplots_adjust(left=0.045, right=0.99, bottom=0.5 / height,
+                                 top=1 - 0.3 / height, wspace=0.22, hspace=0.75)
         cfg = model.config
         axes = self.fig.subplots(rows, columns, squeeze=False).ravel()
         self.axes = axes[: len(self.charts)]
@@ -286,4 +293,4 @@ class KpiBoard(Board):
             if top != self.tops[i]:
                 ax.set_ylim(0, top)
                 self.tops[i] = top
-                self.relayout()
+                self.redraw_background()

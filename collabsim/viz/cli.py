@@ -1,0 +1,91 @@
+"""``collabsim viz``: serve the interactive view and open it in a browser.
+
+The page is served by ``solara run collabsim.viz.app`` in a child process of
+the same interpreter; the scenario, seed and number of citizens shown first
+travel to it as ``COLLABSIM_VIZ_*`` environment variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from collabsim.errors import CollabsimError
+
+__all__ = ["cmd_viz", "register", "server_command", "server_env"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``viz`` command to the main parser."""
+    p = subparsers.add_parser("viz", help="open the interactive view (Solara) in a browser")
+    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="serve without opening a browser")
+    p.add_argument("--scenario", default=None, help="preset shown first (default pbg)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the first run (default 42)")
+    p.add_argument("--citizens", type=int, default=None,
+                   help="number of citizens (default: the preset's)")
+    p.add_argument("--no-fetch-assets", dest="fetch_assets", action="store_false",
+                   help="do not fetch Solara's web assets with npm when they are missing")
+    p.set_defaults(func=cmd_viz)
+
+
+def server_command(port: int, host: str = "127.0.0.1", open_browser: bool = False
+                   ) -> list[str]:
+    """The command line that serves the page."""
+    return [sys.executable, "-m", "solara", "run", "collabsim.viz.app", "--port", str(port),
+            "--host", host, "--production", "--open" if open_browser else "--no-open"]
+
+
+def server_env(scenario: str | None = None, seed: int | None = None,
+               citizens: int | None = None) -> dict[str, str]:
+    """The server's environment: ours plus the first run's settings."""
+    env = dict(os.environ)
+    for key, value in (("PRESET", scenario), ("SEED", seed), ("CITIZENS", citizens)):
+        if value is not None:
+            env[f"COLLABSIM_VIZ_{key}"] = str(value)
+    return env
+
+
+def _check(args: argparse.Namespace) -> None:
+    from collabsim.scenario import list_presets
+
+    if not 0 <= args.port <= 65535:
+        raise CollabsimError(f"--port: must be 0–65535 (got {args.port})")
+    if args.scenario is not None and args.scenario not in list_presets():
+        raise CollabsimError(f"--scenario: unknown preset '{args.scenario}'; presets: "
+                             f"{', '.join(list_presets())}")
+    if args.citizens is not None and args.citizens < 10:
+        raise CollabsimError(f"--citizens: must be at least 10 (got {args.citizens})")
+    if args.seed is not None and args.seed < 0:
+        raise CollabsimError(f"--seed: must be 0 or more (got {args.seed})")
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Serve the view until interrupted; returns the server's exit status."""
+    _check(args)
+    if args.fetch_assets:
+        from collabsim.viz.assets import fetch_assets, missing_assets
+
+        if missing_assets():
+            print("fetching Solara's web assets from the npm registry (once) ...",
+                  file=sys.stderr)
+            try:
+                fetch_assets()
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                print(f"warning: {exc}; the page loads them from the CDN instead",
+                      file=sys.stderr)
+    url = f"http://{args.host}:{args.port}/"
+    print(f"collabsim viz: serving on {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    cmd = server_command(args.port, args.host, open_browser=not args.no_browser)
+    proc = subprocess.Popen(cmd, env=server_env(args.scenario, args.seed, args.citizens))
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=10)
+        raise
