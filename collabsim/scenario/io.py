@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -213,20 +214,23 @@ def _format_errors(exc: ValidationError, origin: str,
     lines = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        path = ".".join(str(p) for p in loc) or "(top level)"
+        path = ".".join(str(p) for p in loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        named = re.match(r"^([\w.*-]+): (.*)$", msg)
+        if named and "." in named.group(1) and named.group(1).startswith(path):
+            path, msg = named.group(1), named.group(2)  # a cross-reference check names its key
+        path = path or "(top level)"
         hits = [k for k in (overrides or {}) if fnmatch.fnmatchcase(path, k)
                 or fnmatch.fnmatchcase(path, f"{k}.*")]
-        if hits:
-            path += f" (set by override {hits[0]})"
+        shown_path = f"{path} (set by override {hits[0]})" if hits else path
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
-            lines.append(f"{origin}: {path}: unknown key{hint}")
+            lines.append(f"{origin}: {shown_path}: unknown key{hint}")
         else:
-            msg = err["msg"].removeprefix("Value error, ")
             given = err.get("input")
             shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
-            lines.append(f"{origin}: {path}: {msg}{shown}")
+            lines.append(f"{origin}: {shown_path}: {msg}{shown}")
     return lines
 
 

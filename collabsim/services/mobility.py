@@ -20,8 +20,9 @@ One step is one day. In order:
    do not weigh the rule or the sanction (Becker 1968 needs a known rule).
 4. **Enforcement**: detected violators are warned (education phase: they
    become aware) or fined; they and their ties update their perceived risk.
-5. **Collaboration**: a contingent that lands where the plan needs it is a
-   small win on its tie to the centre; one in an overlap is a failure.
+5. **Collaboration**: a contingent that mostly lands where the plan needs it
+   is a small win on its tie to the centre; an absent contingent, or one
+   mostly at over-staffed points, is a failure.
 
 Socialisation campaigns and word of mouth raise awareness (see :meth:`inform`
 and :meth:`hear`).
@@ -69,9 +70,9 @@ class MobilityService:
         self.home = self._assign_homes(n, rng)
         self.essential = rng.random(n) < params.essential_share
         self.need = (params.trip_need + params.trip_need_sd * rng.standard_normal(n)
-                     + params.essential_extra_need * self.essential).astype(np.float32)
+                     + params.essential_extra_need * self.essential)
         self.aware = rng.random(n) < params.initial_awareness
-        self.belief_detect = np.full(n, params.initial_detection_belief, dtype=np.float32)
+        self.belief_detect = np.full(n, params.initial_detection_belief, dtype=np.float64)
         self.stayed = np.zeros(n, dtype=bool)
         self.cp_district = np.array([self.district_keys.index(c.district)
                                      for c in params.checkpoints], dtype=int)
@@ -234,7 +235,11 @@ class MobilityService:
         return (self.cp_officers > self.cp_needed) & (self.cp_agencies > 1)
 
     def update_ties(self) -> None:
-        """Contingents in the plan's places are small wins for their tie to the centre."""
+        """Each partner's day is a small win or a failure for its tie to the centre.
+
+        A failure when the agency fielded nobody or most of its officers stood
+        at over-staffed points; a small win otherwise.
+        """
         m = self.model
         centre = self.centre
         if centre is None:
@@ -247,7 +252,7 @@ class MobilityService:
             posts = self.officer_post[[o.index for o in agency.patrol]]
             posts = posts[posts >= 0]
             tie = m.collaboration_graph.edges[centre.key, agency.key]
-            if posts.size == 0 or over[posts].any():
+            if posts.size == 0 or over[posts].mean() > 0.5:
                 update_trust_on_failure(tie, c.trust_loss)
             else:
                 facil = 0.5 * (centre.facilitative_leadership + agency.facilitative_leadership)
