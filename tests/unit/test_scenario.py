@@ -141,6 +141,11 @@ def test_wildcard_override_sets_every_agency():
     assert sc.licensing.stages[1].fee == 0
 
 
+def test_wildcard_over_a_list_sets_every_item():
+    sc = load_scenario("pbg", {"licensing.stages.*.rework_prob": 0.0})
+    assert [s.rework_prob for s in sc.licensing.stages] == [0.0] * 6
+
+
 def test_overrides_do_not_touch_the_input_tree():
     tree = {"agencies": {"a": {"resources": 0.5}}}
     out = apply_overrides(tree, {"agencies.*.resources": 0.1})
@@ -174,7 +179,7 @@ def test_parse_assignment_rejects_missing_key_or_equals(text):
      ["licensing.without_regulation", "'stall' or 'waive'"]),
     ({"licensing.stages.9.fee": 1}, ["licensing.stages.9.fee", "not an index of a list of 6"]),
     ({"steps.x": 1}, ["steps.x", "is a value, not a table"]),
-    ({"nothing.*.x": 1}, ["nothing.*.x", "matched no key"]),
+    ({"nothing.*.x": 1}, ["nothing", "unknown key", "allowed: name, description"]),
     ({"citizens.social_network.degree": 5}, ["citizens.social_network", "even"]),
     ({"licensing.stages.0.agency": "police"},
      ["licensing.stages.0.agency", "unknown agency", "allowed: bapenda, dpmptsp, pupr"]),
