@@ -102,6 +102,10 @@ def analyze(path: str | Path, out: str | Path | None = None,
                              f"{', '.join(res.outcomes)}")
     rules = ([parse_rule(f, [*res.outcomes, "failed"]) for f in failures] if failures
              else default_rules(res))
+    missing = [r for r in network_runs or [] if r not in set(res.runs["run_id"])]
+    if missing:
+        raise CollabsimError(f"--network-run {', '.join(map(str, missing))}: no such run_id in "
+                             f"{res.path} (run_id 0–{int(res.runs['run_id'].max())})")
     out = Path(out) if out else res.path / "analysis"
     an = Analysis(res, out, cmp.key_outcomes(res, outcomes))
     if len(res.failed):

@@ -29,8 +29,8 @@ import pandas as pd
 from collabsim.analysis.results import Results
 from collabsim.errors import CollabsimError
 
-__all__ = ["Box", "Discovery", "FailureRule", "default_rules", "discover", "parse_rule",
-           "prim_table"]
+__all__ = ["Box", "Discovery", "FailureRule", "default_rules", "describe_box", "discover",
+           "parse_rule", "prim_table"]
 
 _OPS: dict[str, Callable] = {"<=": operator.le, ">=": operator.ge, "==": operator.eq,
                              "!=": operator.ne, "<": operator.lt, ">": operator.gt}
@@ -254,6 +254,30 @@ def _num(v: object) -> float:
         return float(v)
     except (TypeError, ValueError):
         return float("nan")
+
+
+def describe_box(box: Box, names: Callable[[str], str] = str) -> str:
+    """A box's restrictions as text, e.g. ``leader_commitment ≤ 0.395 and resources ≤ 0.494``.
+
+    A side of a range that PRIM left at the sampled extreme is not a restriction
+    and is not written.
+    """
+    parts = []
+    for r in box.limits.itertuples():
+        name = names(r.parameter)
+        if r.levels:
+            parts.append(f"{name} in {{{r.levels}}}")
+            continue
+        tol = 1e-3 * ((r.range_high - r.range_low) or 1.0)
+        lo = r.low > r.range_low + tol
+        hi = r.high < r.range_high - tol
+        if lo and hi:
+            parts.append(f"{r.low:.3g} ≤ {name} ≤ {r.high:.3g}")
+        elif hi:
+            parts.append(f"{name} ≤ {r.high:.3g}")
+        elif lo:
+            parts.append(f"{name} ≥ {r.low:.3g}")
+    return " and ".join(parts) or "(no restriction)"
 
 
 def prim_table(found: Sequence[Discovery]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,13 @@ nav ol{columns:2}
 """
 
 
-def build_report(source: str | Path | Analysis, out: str | Path, title: str | None = None,
+def build_report(source: str | Path | Analysis, output: str | Path, title: str | None = None,
                  **analyze_kwargs: Any) -> Path:
     """Analyse a results directory (unless given an :class:`Analysis`) and write the report.
 
     Args:
         source: A results directory, or an analysis already made.
-        out: The HTML file to write.
+        output: The HTML file to write.
         title: Report title (default: from the experiment or scenarios).
         **analyze_kwargs: Passed to :func:`collabsim.analysis.analyze`.
 
@@ -61,10 +62,10 @@ def build_report(source: str | Path | Analysis, out: str | Path, title: str | No
         The path of the HTML file.
     """
     an = source if isinstance(source, Analysis) else analyze(source, **analyze_kwargs)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(an, title), encoding="utf-8")
-    return out
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_report(an, title), encoding="utf-8")
+    return output
 
 
 def render_report(an: Analysis, title: str | None = None) -> str:
@@ -286,18 +287,15 @@ def _sensitivity_findings(an: Analysis) -> str:
 
 
 def _box_sentences(an: Analysis) -> str:
+    from collabsim.analysis.discovery import describe_box
+
     items = []
     for d in an.discoveries:
         for b in d.boxes:
-            limits = []
-            for r in b.limits.itertuples():
-                limits.append(f"{short_parameter(r.parameter)} in {{{r.levels}}}" if r.levels
-                              else f"{_fmt_value(r.low)} ≤ {short_parameter(r.parameter)} ≤ "
-                                   f"{_fmt_value(r.high)}")
             items.append(f"<li><b>{html.escape(d.rule.text)}</b> (box {b.index}): "
-                         f"{html.escape(' and '.join(limits))} — coverage {b.coverage:.0%}, "
-                         f"density {b.density:.0%} ({b.k} of {b.n} runs in the box fail; "
-                         f"{d.base_rate:.0%} overall)</li>")
+                         f"{html.escape(describe_box(b, short_parameter))} — coverage "
+                         f"{b.coverage:.0%}, density {b.density:.0%} ({b.k} of {b.n} runs in "
+                         f"the box fail; {d.base_rate:.0%} overall)</li>")
     return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
@@ -311,8 +309,20 @@ def _facts_section(an: Analysis) -> str:
 
 
 def _embed(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f"data:image/png;base64,{data}"
+    """A PNG as a data URI, reduced to a 256-colour palette (a third of the bytes, same look)."""
+    raw = path.read_bytes()
+    try:
+        from PIL import Image
+
+        buf = io.BytesIO()
+        with Image.open(path) as im:
+            im.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(
+                buf, format="PNG", optimize=True)
+        if buf.tell() < len(raw):
+            raw = buf.getvalue()
+    except (ImportError, OSError):  # Pillow comes with matplotlib; keep the original if not
+        pass
+    return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
 
 
 def _figures_section(an: Analysis) -> str:
