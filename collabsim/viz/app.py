@@ -2,8 +2,9 @@
 
 The sidebar holds the controls (scenario, the schema's sliders and switches,
 seed, play / step / reset); the main area the KPI cards, the agency network,
-the permit pipeline and the KPI charts, each with a "What am I looking at?"
-text. Each browser tab gets its own model.
+the permit pipeline (licensing) or the city's districts and checkpoints
+(mobility), and the KPI charts, each with a "What am I looking at?" text. Each
+browser tab gets its own model.
 
 Mesa's ``SolaraViz`` is not used as the page: it applies slider changes only
 on Reset, passes a seed typed in as text, and its Reset rebuilds the model with
@@ -22,6 +23,7 @@ import solara
 from collabsim.scenario import load_scenario
 from collabsim.viz.components import (
     Controls,
+    DistrictsPanel,
     KpiCards,
     KpiPanel,
     NetworkPanel,
@@ -96,6 +98,10 @@ def App(state: ViewState | None = None, n_citizens: int | None = None) -> None:
         NetworkPanel(state)
         if m.licensing is not None:
             PipelinePanel(state)
+        elif m.mobility is not None:
+            DistrictsPanel(state)
+    if m.licensing is not None and m.mobility is not None:
+        DistrictsPanel(state)
     KpiPanel(state)
 
 

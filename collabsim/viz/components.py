@@ -24,6 +24,7 @@ __all__ = [
     "CardsBody",
     "CitizensLine",
     "Controls",
+    "DistrictsPanel",
     "Explainer",
     "KpiCards",
     "KpiPanel",
@@ -57,6 +58,24 @@ EXPLAIN: dict[str, str] = {
         "force. The longest bar is the bottleneck. When the collaboration starts, stages may be "
         "merged into fewer ones (the workflow-stages slider), and facilitative leaders keep "
         "shortening them."),
+    "districts": (
+        "The city's districts on a rough map, linked by main roads. A bigger circle has more "
+        "residents; the **greener** it is, the more of them stay home today. Next to each "
+        "district are its checkpoints (triangles: entry points at the city edge; squares: inner "
+        "points), coloured by who turned up: **green** staffed as planned, **yellow** short of "
+        "officers, **red** nobody there (a gap), **purple** more officers than needed from "
+        "several agencies (an overlap: someone else's point is short). An operations centre "
+        "that knows every checkpoint and agencies that know their roles make fewer gaps and "
+        "overlaps. 'aware' is the share of residents who know the rules; campaigns and word "
+        "of mouth raise it."),
+    "kpis_mobility": (
+        "How the operation does, day by day. The **mobility index** is today's trips divided "
+        "by a normal day's before the restrictions (1 = as usual, 0.5 = half the trips). "
+        "**Compliance** is the share of people bound by the rules who did not break them "
+        "today; **awareness** the share who know the rules. Unstaffed and over-staffed "
+        "checkpoints show how well the agencies' deployment fits together. **Trust** and "
+        "**commitment** are averages over the agencies. The dashed line is the day the "
+        "agencies start working together (here, with the restrictions)."),
     "kpis": (
         "How the service does, day by day. Applications and permits are counted over the last "
         "30 days, so they read as 'per month'. The **backlog** is the number of files in "
@@ -157,7 +176,8 @@ def StatusLine(state: ViewState) -> None:
     cfg = m.config
     start = cfg.collaboration_start
     if m.day < start:
-        phase = (f"the agencies work <b>separately</b> (files go by letter); the collaboration "
+        how = "files go by letter" if m.licensing is not None else "each plans alone"
+        phase = (f"the agencies work <b>separately</b> ({how}); the collaboration "
                  f"starts on day {start}, in {start - m.day} days")
     else:
         phase = (f"the agencies have <b>worked together</b> for {m.day - start} days "
@@ -209,7 +229,7 @@ def KpiCards(state: ViewState) -> None:
 
 @solara.component
 def BoardImage(state: ViewState, kind: str) -> None:
-    """A board's picture of the model now: ``network``, ``pipeline`` or ``kpis``.
+    """A board's picture of the model now: ``network``, ``pipeline``, ``districts`` or ``kpis``.
 
     The board is kept while the scenario's structure stays the same (a slider
     change or a new seed reuses it), and drawn again after every step.
@@ -219,7 +239,12 @@ def BoardImage(state: ViewState, kind: str) -> None:
     if kind == "network":
         key: Any = tuple(a.key for a in m.agency_list)
         def make():
-            return drawing.NetworkBoard(m, panels.network_layout(m.collaboration_graph))
+            layout = panels.network_layout(m.collaboration_graph, panels.hub_of(m))
+            return drawing.NetworkBoard(m, layout)
+    elif kind == "districts":
+        key = (tuple(m.mobility.district_keys), m.mobility.cp_needed.size)
+        def make():
+            return drawing.DistrictBoard(m)
     elif kind == "pipeline":
         key = drawing.PipelineBoard.workflow(m)
         def make():
@@ -235,10 +260,11 @@ def BoardImage(state: ViewState, kind: str) -> None:
 
 
 @solara.component
-def CitizensLine(state: ViewState) -> None:
-    """What the citizens are doing now (redrawn after each step)."""
+def CitizensLine(state: ViewState, service: str = "licensing") -> None:
+    """What the citizens (and, in mobility, the patrols) are doing now."""
     state.tick.value  # noqa: B018 - subscribe: redraw after each step
-    solara.Text(panels.citizens_line(state.model.value), style={"font-size": "0.85em"})
+    line = panels.citizens_line if service == "licensing" else panels.mobility_line
+    solara.Text(line(state.model.value), style={"font-size": "0.85em"})
 
 
 @solara.component
@@ -263,8 +289,21 @@ def PipelinePanel(state: ViewState) -> None:
 
 
 @solara.component
+def DistrictsPanel(state: ViewState) -> None:
+    """Mobility control: the city's districts and the checkpoints' staffing."""
+    with solara.Card("City districts and checkpoints", margin=0):
+        BoardImage(state, "districts")
+        CitizensLine(state, "mobility")
+        Explainer(EXPLAIN["districts"])
+
+
+@solara.component
 def KpiPanel(state: ViewState) -> None:
     """KPI charts over time."""
+    m = state.model.value
     with solara.Card("Key figures over time", margin=0):
         BoardImage(state, "kpis")
-        Explainer(EXPLAIN["kpis"])
+        if m.licensing is not None:
+            Explainer(EXPLAIN["kpis"])
+        if m.mobility is not None:
+            Explainer(EXPLAIN["kpis_mobility"])

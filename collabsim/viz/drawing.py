@@ -37,7 +37,7 @@ from collabsim.viz import panels
 if TYPE_CHECKING:
     from collabsim.model import CollabModel
 
-__all__ = ["Board", "KpiBoard", "NetworkBoard", "PipelineBoard", "nice_top"]
+__all__ = ["Board", "DistrictBoard", "KpiBoard", "NetworkBoard", "PipelineBoard", "nice_top"]
 
 DPI = 96
 COMMITMENT_CMAP = colormaps["RdYlGn"]
@@ -130,9 +130,11 @@ class NetworkBoard(Board):
         self.ties = [ax.plot([t.x, t.x2], [t.y, t.y2], color=TIE_COLOUR, alpha=0.55,
                              solid_capstyle="round", zorder=1)[0] for t in ties.itertuples()]
         box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}
+        # with many ties (mobility: 21) numbers would pile up in the middle: widths only
+        labelled = ties.itertuples() if len(ties) <= 10 else ()
         self.tie_labels = [ax.text((t.x + t.x2) / 2, (t.y + t.y2) / 2, "", fontsize=7,
                                    ha="center", va="center", color="#1d3557", zorder=2,
-                                   bbox=box) for t in ties.itertuples()]
+                                   bbox=box) for t in labelled]
         self.flight = ax.scatter([], [], color=FLIGHT_COLOUR, edgecolors="white", zorder=3)
         n = len(nodes)
         self.flight_labels = [ax.text(0, 0, "", fontsize=7, fontweight="bold", color="white",
@@ -141,18 +143,23 @@ class NetworkBoard(Board):
         self.nodes = ax.scatter(nodes.x, nodes.y, s=1500, c=nodes.commitment,
                                 cmap=COMMITMENT_CMAP, norm=Normalize(0, 1), edgecolors="#333",
                                 linewidths=1.2, zorder=5)
-        codes = [ax.text(nd.x, nd.y, nd.code, fontsize=8, fontweight="bold", ha="center",
-                         va="center", zorder=6) for nd in nodes.itertuples()]
+        small = len(nodes) > 4
+        codes = [ax.text(nd.x, nd.y, nd.code, fontsize=6.5 if small else 8, fontweight="bold",
+                         ha="center", va="center", zorder=6) for nd in nodes.itertuples()]
+        self.patrol = ([ax.text(nd.x, nd.y - 0.2, "", fontsize=6.5, ha="center", va="top",
+                                color="#333", zorder=6) for nd in nodes.itertuples()]
+                       if model.mobility is not None else [])
         self.dynamic = [*self.ties, *self.tie_labels, self.flight, *self.flight_labels,
-                        self.nodes, *codes]
+                        self.nodes, *codes, *self.patrol]
         cb = self.fig.colorbar(self.nodes, ax=ax, orientation="horizontal", fraction=0.05,
                                pad=0.02, aspect=30)
         cb.set_label("agency commitment (red low → green high)", fontsize=8)
         cb.ax.tick_params(labelsize=7)
         handles = [Line2D([], [], color=TIE_COLOUR, alpha=0.55, lw=self._width(v),
                           label=f"trust {v}") for v in (0.2, 0.5, 0.8)]
-        handles.append(Line2D([], [], marker="o", ls="", color=FLIGHT_COLOUR, markersize=8,
-                              label="files in flight"))
+        if model.licensing is not None:
+            handles.append(Line2D([], [], marker="o", ls="", color=FLIGHT_COLOUR, markersize=8,
+                                  label="files in flight"))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.08), ncol=4,
                   fontsize=7, frameon=False, handlelength=1.6, columnspacing=1.0)
 
@@ -163,10 +170,13 @@ class NetworkBoard(Board):
     def update(self, model: CollabModel) -> None:
         """Tie widths and labels, node colours and the files in flight."""
         nodes, ties, flight = panels.network_tables(model, self.layout)
-        for line, label, t in zip(self.ties, self.tie_labels, ties.itertuples(), strict=True):
+        for line, t in zip(self.ties, ties.itertuples(), strict=True):
             line.set_linewidth(self._width(t.trust))
+        for label, t in zip(self.tie_labels, ties.itertuples(), strict=False):
             label.set_text(f"{t.trust:.2f}")
         self.nodes.set_array(nodes.commitment.to_numpy())
+        for label, n in zip(self.patrol, nodes.on_patrol, strict=True):
+            label.set_text(f"{n} on patrol" if n else "")
         self.flight.set_offsets(flight[["x", "y"]].to_numpy() if len(flight) else np.empty((0, 2)))
         self.flight.set_sizes(np.clip(60 + 18 * flight.files.to_numpy(), 60, 700))
         for i, label in enumerate(self.flight_labels):
@@ -267,9 +277,6 @@ class KpiBoard(Board):
             ax.set_title(title, fontsize=9, loc="left")
             ax.tick_params(labelsize=7)
             ax.spines[["top", "right"]].set_visible(False)
-            if len(series) > 1:
-                ax.legend(fontsize=6.5, frameon=False, loc="upper left",
-                          bbox_to_anchor=(0, 0.9))
         for ax in axes[len(self.charts):]:
             ax.axis("off")
         for ax in axes[-columns:]:
@@ -294,3 +301,92 @@ class KpiBoard(Board):
                 ax.set_ylim(0, top)
                 self.tops[i] = top
                 self.redraw_background()
+
+
+# ---------------------------------------------------------------- districts
+CHECKPOINT_COLOURS = dict(zip(panels.CHECKPOINT_STATUS,
+                              ["#1a9850", "#fee08b", "#d73027", "#7b3294", "#bdbdbd"],
+                              strict=True))
+
+
+class DistrictBoard(Board):
+    """The city's districts: who stays home, and the checkpoints' staffing.
+
+    A district's circle grows with its population and is greener the more of
+    its residents stay home today; the line under its name is the share aware
+    of the rules. Around it sit its checkpoints (triangles: entry points at the
+    city edge; squares: inner points), coloured by staffing.
+    """
+
+    def __init__(self, model: CollabModel, size: float = 5.6):
+        super().__init__((size, size * 0.85))
+        mob = model.mobility
+        d = panels.district_table(model)
+        cps = panels.checkpoint_table(model)
+        ax = self.ax = self.fig.add_subplot()
+        ax.set_aspect("equal")
+        ax.axis("off")
+        pad = 0.1 * max(np.ptp(d.x), np.ptp(d.y), 1.0)
+        ax.set_xlim(d.x.min() - pad, d.x.max() + pad)
+        ax.set_ylim(d.y.min() - pad, d.y.max() + pad)
+        for u, v in mob.district_graph.edges:
+            ax.plot([d.x[u], d.x[v]], [d.y[u], d.y[v]], color="#bbb", lw=1.5, zorder=1)
+        radius_pt = 7 + 11 * np.sqrt(d.population / d.population.max())
+        self.districts = ax.scatter(d.x, d.y, s=(2 * radius_pt) ** 2, c=d.staying_home,
+                                    cmap=colormaps["Greens"], norm=Normalize(0, 1),
+                                    edgecolors="#555", linewidths=0.8, zorder=2)
+        self.entry = cps.entry.to_numpy()
+        self.points = {
+            True: ax.scatter(d.x[:0], d.y[:0], marker="^", s=60, edgecolors="#333",
+                             linewidths=0.6, zorder=4),
+            False: ax.scatter(d.x[:0], d.y[:0], marker="s", s=40, edgecolors="#333",
+                              linewidths=0.6, zorder=4)}
+        for row, r in zip(d.itertuples(), radius_pt, strict=True):
+            ax.annotate(row.district, (row.x, row.y), xytext=(0, r + 1),
+                        textcoords="offset points", fontsize=7, ha="center", va="bottom",
+                        zorder=5)
+        self.aware = [ax.annotate("", (row.x, row.y), xytext=(0, -r - 1),
+                                  textcoords="offset points", fontsize=6.5, ha="center",
+                                  va="top", color="#333", zorder=5)
+                      for row, r in zip(d.itertuples(), radius_pt, strict=True)]
+        cb = self.fig.colorbar(self.districts, ax=ax, orientation="horizontal", fraction=0.04,
+                               pad=0.02, aspect=35)
+        cb.set_label("share of residents staying home today", fontsize=8)
+        cb.ax.tick_params(labelsize=7)
+        handles = [Line2D([], [], marker="s", ls="", color=c, markeredgecolor="#333",
+                          markersize=6, label=s) for s, c in CHECKPOINT_COLOURS.items()]
+        handles.append(Line2D([], [], marker="^", ls="", color="white", markeredgecolor="#333",
+                              markersize=7, label="entry point (▲) / inner (■)"))
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+                  fontsize=6.5, frameon=False, handletextpad=0.3, columnspacing=0.8)
+        self.dynamic = [self.districts, *self.points.values(), *self.aware]
+        self._place_checkpoints(d, cps, radius_pt)
+
+    def _place_checkpoints(self, d, cps, radius_pt: np.ndarray) -> None:
+        """Checkpoints on an arc just outside their district's circle (right-hand side).
+
+        Circle sizes are in points and positions in km, so the layout is solved
+        first (and frozen) to learn how many km a point is.
+        """
+        self.canvas.draw()
+        self.fig.set_layout_engine("none")
+        box = self.ax.get_window_extent()
+        per_pt = (np.diff(self.ax.get_xlim())[0] / box.width) * DPI / 72
+        xy = np.zeros((len(cps), 2))
+        for district, idx in cps.groupby("district").groups.items():
+            r = (radius_pt[district] + 6) * per_pt
+            angles = np.linspace(-0.2, 0.2, len(idx)) * np.pi if len(idx) > 1 else np.zeros(1)
+            xy[idx, 0] = d.x[district] + r * np.cos(angles)
+            xy[idx, 1] = d.y[district] + r * np.sin(angles)
+        for entry, points in self.points.items():
+            points.set_offsets(xy[self.entry == entry])
+
+    def update(self, model: CollabModel) -> None:
+        """District colours, awareness and checkpoint colours."""
+        d = panels.district_table(model)
+        self.districts.set_array(d.staying_home.to_numpy())
+        for label, share in zip(self.aware, d.aware, strict=True):
+            label.set_text(f"aware {share:.0%}")
+        colours = panels.checkpoint_table(model).status.map(CHECKPOINT_COLOURS).to_numpy()
+        for entry, points in self.points.items():
+            points.set_facecolor(list(colours[self.entry == entry]))

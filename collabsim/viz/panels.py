@@ -21,12 +21,17 @@ if TYPE_CHECKING:
 __all__ = [
     "KPI_CHARTS",
     "Card",
+    "checkpoint_table",
+    "district_table",
     "handoffs_in_flight",
+    "hub_of",
     "kpi_cards",
     "kpi_chart_list",
     "kpi_series",
+    "mobility_line",
     "network_layout",
     "network_tables",
+    "on_patrol",
     "pipeline_table",
 ]
 
@@ -34,13 +39,14 @@ LAYOUT_SEED = 2026
 FLOWS = ("applications_submitted", "permits_issued")
 ACTIVE = 0  # file status "in process" (collabsim.services.licensing)
 
-#: KPI charts per service: (title, [(column, legend label)], y-axis maximum or None).
+#: KPI charts per service: (title, [(column, label)], y-axis maximum or None). Lines are
+#: blue, red, green in the order given; titles name them (legends would hide lines).
 KPI_CHARTS: dict[str, list[tuple[str, list[tuple[str, str]], float | None]]] = {
     "licensing": [
         ("Applications per month", [("applications_submitted", "applications")], None),
         ("Permits issued per month", [("permits_issued", "permits issued")], None),
-        ("Backlog: files in process", [("backlog", "files in process"),
-                                       ("stalled_files", "of which stalled")], None),
+        ("Backlog: files in process (blue), stalled (red)",
+         [("backlog", "files in process"), ("stalled_files", "of which stalled")], None),
         ("Levy collected ÷ target to date", [("levy_target_share", "levy ÷ target")], None),
         ("Informal share of needs", [("informal_share", "informal ÷ (informal + applied)")],
          1.0),
@@ -49,12 +55,13 @@ KPI_CHARTS: dict[str, list[tuple[str, list[tuple[str, str]], float | None]]] = {
         ("Mobility index (trips ÷ baseline)", [("mobility_index", "mobility index")], None),
         ("Compliance", [("compliance_rate", "complying share")], 1.0),
         ("Awareness of the rules", [("awareness_rate", "aware share")], 1.0),
-        ("Checkpoints: gaps and overlaps", [("checkpoint_gaps", "unstaffed"),
-                                            ("checkpoint_overlaps", "over-staffed")], None),
+        ("Checkpoints unstaffed (blue), over-staffed (red)",
+         [("checkpoint_gaps", "unstaffed"), ("checkpoint_overlaps", "over-staffed")], None),
     ],
     "collaboration": [
-        ("Trust and commitment", [("mean_trust", "mean trust on ties"),
-                                  ("mean_commitment", "mean agency commitment")], 1.0),
+        ("Trust on ties (blue), agency commitment (red)",
+         [("mean_trust", "mean trust on ties"), ("mean_commitment", "mean agency commitment")],
+         1.0),
     ],
 }
 
@@ -80,17 +87,41 @@ def kpi_chart_list(model: CollabModel
 
 
 # ------------------------------------------------------------------ network
-def network_layout(graph: nx.Graph, seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
+def network_layout(graph: nx.Graph, hub: str | None = None, seed: int = LAYOUT_SEED
+                   ) -> dict[str, tuple[float, float]]:
     """Positions of the agencies: a seeded spring layout started from a circle.
 
-    Computed once per model (the graph's nodes never change), so the picture
-    does not jump between steps and the same scenario always looks the same.
+    Computed once per scenario (agencies never change), so the picture does not
+    jump between steps and the same scenario always looks the same. An
+    operations centre (``hub``) is pinned at the middle.
     """
-    start = nx.circular_layout(sorted(graph.nodes, key=lambda k: graph.nodes[k]["index"]))
-    pos = nx.spring_layout(graph, pos=start, seed=seed, iterations=50)
-    xy = np.array(list(pos.values()))
-    xy = (xy - xy.mean(axis=0)) / max(np.abs(xy - xy.mean(axis=0)).max(), 1e-9)
-    return {k: (float(x), float(y)) for k, (x, y) in zip(pos, xy, strict=True)}
+    order = sorted(graph.nodes, key=lambda k: graph.nodes[k]["index"])
+    ring = [k for k in order if k != hub]
+    start = nx.circular_layout(ring) if len(ring) > 1 else {k: np.zeros(2) for k in ring}
+    if hub in graph:
+        start[hub] = np.zeros(2)
+    pos = nx.spring_layout(graph, pos=start, fixed=[hub] if hub in graph else None,
+                           seed=seed, iterations=50)
+    xy = np.array([pos[k] for k in order])
+    centre = xy[order.index(hub)] if hub in graph else xy.mean(axis=0)
+    xy = (xy - centre) / max(np.abs(xy - centre).max(), 1e-9)
+    return {k: (float(x), float(y)) for k, (x, y) in zip(order, xy, strict=True)}
+
+
+def hub_of(model: CollabModel) -> str | None:
+    """The agency running an operations centre, if the scenario has one."""
+    mob = model.config.mobility
+    return (mob.operations_centre or None) if mob is not None else None
+
+
+def on_patrol(model: CollabModel) -> list[int]:
+    """Patrol officers each agency has at checkpoints today (zeros without mobility)."""
+    mob = getattr(model, "mobility", None)
+    if mob is None:
+        return [0] * len(model.agency_list)
+    posted = mob.officer_post >= 0
+    return np.bincount(model.officers.agency_of[posted],
+                       minlength=len(model.agency_list)).tolist()
 
 
 def _in_flight(model: CollabModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -126,10 +157,12 @@ def network_tables(model: CollabModel, layout: dict[str, tuple[float, float]]
                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Nodes, ties and hand-offs in flight as tables with positions (integer node ids)."""
     g = model.collaboration_graph
+    patrol = on_patrol(model)
     nodes = pd.DataFrame([{
         "id": a.index, "code": a.key.upper(), "name": a.label, "x": layout[a.key][0],
         "y": layout[a.key][1], "commitment": round(a.commitment, 3),
-        "leader_commitment": a.leader_commitment} for a in model.agency_list])
+        "leader_commitment": a.leader_commitment, "on_patrol": patrol[a.index]}
+        for a in model.agency_list])
     ties = pd.DataFrame([{
         "x": layout[u][0], "y": layout[u][1], "x2": layout[v][0], "y2": layout[v][1],
         "tie": f"{u.upper()} – {v.upper()}", "trust": round(d["trust"], 3),
@@ -173,6 +206,71 @@ def pipeline_table(model: CollabModel) -> pd.DataFrame:
             rows.append({"stage": label, "order": i, "agency": agency, "status": status,
                          "files": int(v)})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- districts
+CHECKPOINT_STATUS = ("staffed as planned", "under-staffed", "unstaffed (gap)",
+                     "over-staffed by several agencies (overlap)", "stood down")
+
+
+def district_table(model: CollabModel) -> pd.DataFrame:
+    """Each district: name, map position, residents simulated, share staying home, aware."""
+    mob = model.mobility
+    g = mob.district_graph
+    k = len(mob.district_keys)
+    residents = np.bincount(mob.home, minlength=k)
+    home = np.bincount(mob.home, weights=mob.stayed, minlength=k)
+    aware = np.bincount(mob.home, weights=mob.aware, minlength=k)
+    rows = []
+    for i in range(k):
+        n = max(int(residents[i]), 1)
+        x, y = g.nodes[i]["pos"]
+        rows.append({"district": g.nodes[i]["key"].replace("_", " ").title(), "x": x, "y": y,
+                     "population": g.nodes[i]["population"], "residents": int(residents[i]),
+                     "staying_home": home[i] / n, "aware": aware[i] / n})
+    return pd.DataFrame(rows)
+
+
+def checkpoint_table(model: CollabModel) -> pd.DataFrame:
+    """Each checkpoint: district index, kind, officers needed and present, agencies, status."""
+    mob = model.mobility
+    active = mob.phase(model.day) in ("education", "enforcement")
+    gaps, overlaps = mob.gaps(), mob.overlaps()
+    status = []
+    for i in range(mob.cp_needed.size):
+        if not active:
+            status.append(CHECKPOINT_STATUS[4])
+        elif gaps[i]:
+            status.append(CHECKPOINT_STATUS[2])
+        elif overlaps[i]:
+            status.append(CHECKPOINT_STATUS[3])
+        elif mob.cp_officers[i] < mob.cp_needed[i]:
+            status.append(CHECKPOINT_STATUS[1])
+        else:
+            status.append(CHECKPOINT_STATUS[0])
+    return pd.DataFrame({"district": mob.cp_district, "entry": mob.cp_entry,
+                         "needed": mob.cp_needed, "officers": mob.cp_officers,
+                         "agencies": mob.cp_agencies, "status": status})
+
+
+def mobility_line(model: CollabModel) -> str:
+    """One sentence on the operation today (mobility)."""
+    mob = model.mobility
+    cps = checkpoint_table(model)
+    counts = cps["status"].value_counts()
+    phase = mob.phase(model.day)
+    text = {"baseline": "No restrictions yet (baseline).",
+            "education": "Restrictions, first days: officers warn and explain, no fines.",
+            "enforcement": "Restrictions enforced: violators are fined.",
+            "lifted": "Restrictions lifted."}[phase]
+    if phase in ("education", "enforcement"):
+        text += (f" {mob.deployed} of {mob.available} patrol officers at {len(cps)} checkpoints: "
+                 f"{counts.get(CHECKPOINT_STATUS[2], 0)} unstaffed, "
+                 f"{counts.get(CHECKPOINT_STATUS[3], 0)} over-staffed by several agencies, "
+                 f"{counts.get(CHECKPOINT_STATUS[1], 0)} under-staffed.")
+    t = mob.today
+    return (f"{text} Today {t['trips']:,} of {model.population.n:,} citizens travelled; "
+            f"{t['violations']:,} trips broke the rules and {t['detected']:,} were stopped.")
 
 
 def citizens_line(model: CollabModel) -> str:
