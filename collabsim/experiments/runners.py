@@ -296,6 +296,10 @@ class _ExecutorRunner(Runner):
             queue.suspects.append(_Flight(flight.tasks, losses))
 
 
+def _probe() -> int:
+    return os.getpid()
+
+
 class ProcessRunner(_ExecutorRunner):
     """A pool of local worker processes (forkserver, collabsim preloaded).
 
@@ -312,9 +316,23 @@ class ProcessRunner(_ExecutorRunner):
         self._ctx.set_forkserver_preload(["collabsim.runner"])
 
     def start(self) -> None:
-        """Start the pool."""
+        """Start the pool and check that a worker process can run."""
         if self.executor is None:
-            self.executor = cf.ProcessPoolExecutor(self.workers, mp_context=self._ctx)
+            self.executor = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._ctx)
+        try:
+            pool.submit(_probe).result()
+        except BrokenProcessPool:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise CollabsimError(
+                "worker processes die as they start; from a script, call run_experiment under "
+                "`if __name__ == \"__main__\":` (workers re-import the main module), or use "
+                "runner=\"sequential\"") from None
+        return pool
 
     def close(self) -> None:
         """Stop the pool (pending work is cancelled)."""
@@ -336,7 +354,7 @@ class ProcessRunner(_ExecutorRunner):
         log.warning("a worker process died; starting a fresh pool")
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = cf.ProcessPoolExecutor(self.workers, mp_context=self._ctx)
+        self.executor = self._new_pool()
         self.generation += 1
 
 
@@ -569,7 +587,8 @@ def run_experiment(experiment: Experiment | str | Path, out: str | Path | None =
             missing ones run. Default: a temporary directory, read into memory
             and removed.
         runner: ``"sequential"``, ``"processes"`` (default), ``"dask"``, or a
-            :class:`Runner`.
+            :class:`Runner` (started if need be and left open: close it yourself,
+            e.g. ``with ProcessRunner(4) as r: ...``).
         workers: Worker processes for ``"processes"`` (default: CPUs).
         scheduler: Address of a Dask scheduler (implies Dask).
         dask_local: Start a Dask LocalCluster of this many workers (implies Dask).
@@ -594,8 +613,13 @@ def run_experiment(experiment: Experiment | str | Path, out: str | Path | None =
                 progress(Status(n, n, 0, 0, 0, 0.0))
             return SweepResults(path)
         run = make_runner(runner, workers=workers, scheduler=scheduler, dask_local=dask_local)
-        with run:
+        owned = run is not runner  # a runner passed in stays open for the caller's next sweep
+        try:
+            run.start()
             _sweep(exp, path, run, progress, batch_size, checkpoint_seconds)
+        finally:
+            if owned:
+                run.close()
         if temp:
             res = SweepResults(path)
             return SweepResults(path, res.runs, res.timeseries)

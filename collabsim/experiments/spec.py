@@ -39,7 +39,14 @@ from typing import Annotated, Any, Literal
 
 import annotated_types
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 
 from collabsim.errors import CollabsimError
@@ -117,13 +124,13 @@ class SobolSampler(_Closed):
     scramble: bool = True
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Default: from root_seed")
 
-    @model_validator(mode="after")
-    def _power_of_two(self) -> SobolSampler:
-        if self.n & (self.n - 1):
-            lo = 1 << (self.n.bit_length() - 1)
-            raise ValueError(f"n must be a power of two for Sobol sampling (got {self.n}; "
-                             f"try {lo} or {lo * 2})")
-        return self
+    @field_validator("n")
+    @classmethod
+    def _power_of_two(cls, n: int) -> int:
+        if n & (n - 1):
+            lo = 1 << (n.bit_length() - 1)
+            raise ValueError(f"must be a power of two for Sobol sampling (try {lo} or {lo * 2})")
+        return n
 
 
 class MorrisSampler(_Closed):
@@ -136,10 +143,15 @@ class MorrisSampler(_Closed):
     local_optimization: bool = True
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Default: from root_seed")
 
+    @field_validator("num_levels")
+    @classmethod
+    def _even(cls, n: int) -> int:
+        if n % 2:
+            raise ValueError("must be even")
+        return n
+
     @model_validator(mode="after")
-    def _even(self) -> MorrisSampler:
-        if self.num_levels % 2:
-            raise ValueError(f"num_levels must be even (got {self.num_levels})")
+    def _fewer_optimal(self) -> MorrisSampler:
         if self.optimal_trajectories is not None and \
                 self.optimal_trajectories >= self.trajectories:
             raise ValueError("optimal_trajectories must be below trajectories")
@@ -255,8 +267,9 @@ def _kind(tp: Any) -> tuple[str, tuple[Any, ...] | None]:
 def schema_leaf(path: str) -> Leaf:
     """Follow a dotted key path through the :class:`Scenario` schema.
 
-    ``*`` matches every key of a keyed table (``agencies.*.resources``); list
-    items are named by index (``licensing.stages.1.service_days``).
+    ``*`` matches every key of a keyed table (``agencies.*.resources``) or every
+    item of a list; one list item is named by its index
+    (``licensing.stages.1.service_days``).
 
     Args:
         path: The key path.
@@ -284,9 +297,9 @@ def schema_leaf(path: str) -> Leaf:
         elif typing.get_origin(tp) is dict:
             tp, info = typing.get_args(tp)[1], None
         elif typing.get_origin(tp) is list:
-            if not part.isdigit():
-                raise ValueError(f"{where} is a list: name an item by its index (0, 1, ...), "
-                                 "'*' matches table keys only")
+            if not part.isdigit() and part != "*":
+                raise ValueError(f"{where} is a list: name an item by its index (0, 1, ...) "
+                                 "or '*' for every item")
             tp, info = typing.get_args(tp)[0], None
         else:
             raise ValueError(f"{where} is a value, not a table")
@@ -306,9 +319,12 @@ def _missing_in(tree: Any, parts: list[str], done: tuple[str, ...] = ()) -> str 
     head, rest = parts[0], parts[1:]
     here = ".".join(done) or "the scenario"
     if isinstance(tree, list):
-        if not head.isdigit() or int(head) >= len(tree):
+        if head == "*":
+            tree = dict(enumerate(tree))
+        elif not head.isdigit() or int(head) >= len(tree):
             return f"{here} has {len(tree)} item(s), no item {head}"
-        return _missing_in(tree[int(head)], rest, (*done, head))
+        else:
+            return _missing_in(tree[int(head)], rest, (*done, head))
     if not isinstance(tree, dict):
         return f"{here} is not set in this scenario"
     if head == "*":
@@ -644,6 +660,8 @@ def _resolve_parameter(name: str, ps: ParameterSpec, sampler: str, where: str
     levels = None
     if ps.levels is not None:
         levels, problems = _coerce_levels(ps.levels, kind, leaves[0], where)
+        if problems:
+            return None, problems
     values = list(levels) if levels is not None else list(ps.bounds)
     numeric = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     if kind in ("float", "int") and numeric and (

@@ -26,6 +26,7 @@ import contextlib
 import datetime as _dt
 import fcntl
 import json
+import logging
 import os
 import platform
 import sys
@@ -48,12 +49,15 @@ if TYPE_CHECKING:
     from collabsim.experiments.runners import BatchResult
     from collabsim.experiments.spec import Experiment
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "FORMAT",
     "META_COLUMNS",
     "ResultStore",
     "StoreError",
     "atomic_write",
+    "model_code_hash",
     "package_versions",
 ]
 
@@ -90,6 +94,29 @@ def package_versions() -> dict[str, str]:
             out[name] = "not installed"
     out["python"] = platform.python_version()
     return out
+
+
+#: Packages whose code decides a run's results (not the tools around them).
+_MODEL_CODE = ("*.py", "agents/*.py", "services/*.py", "scenario/*.py")
+_NOT_MODEL = {"cli.py"}
+
+
+def model_code_hash() -> str:
+    """SHA-256 of collabsim's model code (model, agents, services, scenario, metrics...).
+
+    The package version does not change while the model is being developed; this
+    does, so a resumed sweep can tell that its earlier runs came from other code.
+    """
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    files = sorted({p for pat in _MODEL_CODE for p in root.glob(pat)
+                    if p.name not in _NOT_MODEL})
+    for p in files:
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -192,8 +219,14 @@ class ResultStore:
                 manifest = cls._new_manifest(path, experiment)
             else:
                 _check_same(path, manifest, experiment)
+            code = model_code_hash()
+            if manifest["sessions"] and manifest["sessions"][-1].get("model_code") != code:
+                log.warning("%s: collabsim's model code changed since the last session of "
+                            "this sweep; earlier runs came from other code", path)
             manifest["sessions"].append({"started": now(), "finished": None, **runner,
-                                         "host": platform.node(), "pid": os.getpid()})
+                                         "host": platform.node(), "pid": os.getpid(),
+                                         "model_code": code,
+                                         "collabsim": package_versions()["collabsim"]})
             manifest["status"] = "running"
             write_json(path / MANIFEST, manifest)
         except BaseException:

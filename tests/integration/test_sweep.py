@@ -1,0 +1,302 @@
+"""Sweeps end to end: the same results from every runner, resume after kill -9, lost workers,
+failures recorded as data, and a store the SALib analyses can read."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from collabsim.cli import main
+from collabsim.experiments import ProcessRunner, load_experiment, run_experiment
+
+# 2 points × 2 points × 12 replications = 48 tiny runs (~0.06 s each).
+SPEC = """
+name = "tiny"
+scenarios = ["pbg"]
+replications = 12
+root_seed = 2026
+steps = 80
+n_citizens = 300
+metrics = ["applications_submitted", "backlog", "levy_target_share"]
+
+[set]
+collaboration_start = 40
+warmup_days = 10
+
+[sampler]
+method = "grid"
+
+[parameters."agencies.*.leader_commitment"]
+levels = [0.3, 0.8]
+
+[parameters."agencies.*.regulation_ready"]
+levels = [false, true]
+"""
+
+
+def write_spec(path: Path, text: str = SPEC) -> Path:
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def assert_same(res, ref) -> None:
+    pd.testing.assert_frame_equal(res.runs, ref.runs)
+    pd.testing.assert_frame_equal(res.timeseries, ref.timeseries)
+
+
+@pytest.fixture(scope="module")
+def spec_path(tmp_path_factory) -> Path:
+    return write_spec(tmp_path_factory.mktemp("spec") / "tiny.toml")
+
+
+@pytest.fixture(scope="module")
+def exp(spec_path):
+    return load_experiment(spec_path)
+
+
+@pytest.fixture(scope="module")
+def baseline(exp, tmp_path_factory):
+    """The uninterrupted sequential sweep every other result must equal."""
+    return run_experiment(exp, tmp_path_factory.mktemp("seq") / "out", runner="sequential")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """One local pool of 2 worker processes for the module (it survives a killed worker)."""
+    with ProcessRunner(2) as runner:
+        yield runner
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR,
+                      scheduler_kwargs={"dashboard": False,
+                                        "dashboard_address": "127.0.0.1:0"}) as c:
+        yield c
+
+
+def test_sequential_sweep_tables(baseline, exp):
+    runs = baseline.runs
+    assert len(runs) == exp.n_runs == 48
+    assert (runs["status"] == "ok").all()
+    assert runs["run_id"].tolist() == list(range(48))
+    assert runs["seed"].nunique() == 12  # common random numbers across the 4 points
+    ts = baseline.timeseries
+    assert list(ts.columns) == ["run_id", "day", "applications_submitted", "backlog",
+                                "levy_target_share"]
+    assert len(ts) == 48 * 80
+    m = baseline.manifest
+    assert (m["n_runs"], m["n_ok"], m["n_failed"], m["status"]) == (48, 48, 0, "complete")
+    # the runs differ where the design says they should
+    effort = runs.groupby("agencies.*.leader_commitment")["mean_officer_effort_after"].mean()
+    assert effort[0.8] > effort[0.3]
+
+
+def test_two_processes_same_as_sequential(exp, baseline, pool, tmp_path):
+    res = run_experiment(exp, tmp_path / "out", runner=pool, batch_size=3)
+    assert_same(res, baseline)
+    assert res.manifest["sessions"][0]["runner"] == "processes"
+
+
+def test_dask_worker_killed_mid_sweep(exp, baseline, cluster, tmp_path):
+    from distributed import Client
+
+    with Client(cluster) as client:
+        victim = next(iter(client.run(os.getpid).values()))
+    killed = []
+
+    def kill_one_worker(status):
+        if status.session_done >= 4 and not killed:
+            os.kill(victim, signal.SIGKILL)
+            killed.append(status.session_done)
+
+    res = run_experiment(exp, tmp_path / "out", scheduler=cluster.scheduler_address,
+                         batch_size=2, progress=kill_one_worker)
+    assert killed and killed[0] < exp.n_runs  # really mid-sweep
+    assert_same(res, baseline)  # Dask re-ran the lost tasks: same tables as sequential
+    assert res.manifest["sessions"][0]["runner"] == "dask"
+
+
+def test_process_worker_killed_mid_sweep(exp, baseline, pool, tmp_path):
+    killed = []
+
+    def kill_one_worker(status):
+        if status.session_done >= 4 and not killed:
+            pid = pool.worker_pids()[0]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    res = run_experiment(exp, tmp_path / "out", runner=pool, batch_size=2,
+                         progress=kill_one_worker)
+    assert killed
+    assert_same(res, baseline)
+
+
+def committed_runs(out: Path) -> int:
+    parts = sorted((out / "parts").glob("*.runs.parquet")) if (out / "parts").is_dir() else []
+    return sum(pq.read_metadata(p).num_rows for p in parts)
+
+
+def test_kill_9_then_resume_equals_uninterrupted(spec_path, exp, baseline, tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "collabsim.cli", "sweep", str(spec_path), "--out", str(out),
+           "--workers", "2", "--batch-size", "1", "--checkpoint-every", "0"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while committed_runs(out) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)  # kill -9 the sweep process mid-way
+        proc.wait(10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # its orphaned pool workers too
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    done_before = committed_runs(out)
+    assert 0 < done_before < exp.n_runs
+    assert not (out / "runs.parquet").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "running"
+
+    # resume (here in this process: the runner does not change the results)
+    assert main(["sweep", str(spec_path), "--out", str(out), "--sequential", "--quiet"]) == 0
+    res = run_experiment(exp, out)  # complete: nothing left to run, just read
+    assert_same(res, baseline)
+    sessions = res.manifest["sessions"]
+    assert len(sessions) == 2
+    assert sessions[1]["runs"] == exp.n_runs - done_before  # none run twice, none lost
+    assert not (out / "parts").exists()
+
+
+FAILING = """
+name = "failing"
+scenarios = ["pbg"]
+replications = 2
+root_seed = 5
+steps = 40
+n_citizens = 200
+metrics = ["backlog"]
+
+[set]
+collaboration_start = 20
+warmup_days = 5
+
+[sampler]
+method = "grid"
+
+# Each level is valid alone; together service_days 1 < min_service_days 1.5 is not:
+# those runs raise inside collabsim.runner.run and must be recorded, not stop the sweep.
+[parameters."licensing.stages.0.service_days"]
+levels = [1.0, 2.0]
+
+[parameters."licensing.stages.0.min_service_days"]
+levels = [0.5, 1.5]
+"""
+
+
+def test_failures_are_data_and_resume_retries_only_them(tmp_path, capsys):
+    spec = write_spec(tmp_path / "failing.toml", FAILING)
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--sequential"]) == 0
+    cap = capsys.readouterr()
+    assert "8 runs (6 ok, 2 failed)" in cap.out
+    assert "runs/min" in cap.err and "ETA" in cap.err  # log lines when not on a terminal
+    assert "2 run(s) failed" in cap.err
+    runs = pd.read_parquet(out / "runs.parquet")
+    failed = runs[runs["status"] == "failed"]
+    assert failed["run_id"].tolist() == [2, 3]
+    assert failed["error"].str.contains("min_service_days must not exceed service_days").all()
+    assert failed["seed"].tolist() == runs.loc[[0, 1], "seed"].tolist()
+    assert failed["backlog_final"].isna().all()
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert set(ts["run_id"]) == {0, 1, 4, 5, 6, 7}
+
+    assert main(["sweep", str(spec), "--out", str(out), "--sequential", "--quiet"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["sessions"][-1]["runs"] == 2  # only the failed runs ran again
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), runs)
+
+    spec.write_text(spec.read_text().replace("replications = 2", "replications = 3"))
+    capsys.readouterr()
+    assert main(["sweep", str(spec), "--out", str(out), "--sequential"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "different spec (changed: replications)" in err[0]
+
+
+SOBOL = """
+name = "sobol_tiny"
+scenarios = ["spp_irt"]
+replications = 2
+root_seed = 9
+steps = 60
+n_citizens = 300
+metrics = ["permits_issued"]
+
+[set]
+collaboration_start = 30
+warmup_days = 10
+
+[sampler]
+method = "sobol"
+n = 4
+
+[parameters."agencies.*.staff_competence"]
+bounds = [0.3, 0.9]
+
+[parameters."licensing.joint_stages"]
+bounds = [1, 4]
+"""
+
+
+def test_sobol_store_feeds_salib(tmp_path):
+    from SALib.analyze import sobol
+
+    res = run_experiment(write_spec(tmp_path / "s.toml", SOBOL), tmp_path / "out",
+                         runner="sequential")
+    m = res.manifest
+    problem = m["problem"]
+    assert m["sampler"] == "sobol" and m["salib"] == {"calc_second_order": False}
+    assert problem["names"] == ["agencies.*.staff_competence", "licensing.joint_stages"]
+    assert len(res.runs) == 4 * (2 + 2) * 2
+    ok = res.runs[res.runs["status"] == "ok"]
+    y = ok.groupby("sample")["mean_officer_effort_after"].mean().sort_index()
+    assert y.index.tolist() == list(range(16))
+    si = sobol.analyze(problem, y.to_numpy(), calc_second_order=False, seed=1)
+    assert np.isfinite(si["ST"]).all()
+    # the parameter columns are SALib's X, in SALib's row order
+    x = ok.groupby("sample")[problem["names"]].first().to_numpy()
+    lo, hi = np.array(problem["bounds"]).T
+    assert ((x >= lo) & (x <= hi)).all()
+
+
+def test_analysis_reads_the_store(baseline):
+    results = pytest.importorskip("collabsim.analysis.results")
+    res = results.load_results(baseline.path)
+    assert res.kind == "sweep" and len(res.runs) == 48
+    assert set(res.parameter_columns) == {"agencies.*.leader_commitment",
+                                          "agencies.*.regulation_ready"}
+
+
+def test_dask_local_from_the_command_line(tmp_path, capsys):
+    spec = write_spec(tmp_path / "f.toml", FAILING)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "d"), "--dask-local", "1"]) == 0
+    assert "8 runs (6 ok, 2 failed)" in capsys.readouterr().out
+    seq = run_experiment(spec, None, runner="sequential")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "d" / "runs.parquet"), seq.runs)
