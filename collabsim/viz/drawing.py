@@ -175,7 +175,7 @@ class NetworkBoard(Board):
         for label, t in zip(self.tie_labels, ties.itertuples(), strict=False):
             label.set_text(f"{t.trust:.2f}")
         self.nodes.set_array(nodes.commitment.to_numpy())
-        for label, n in zip(self.patrol, nodes.on_patrol, strict=True):
+        for label, n in zip(self.patrol, nodes.on_patrol, strict=False):
             label.set_text(f"{n} on patrol" if n else "")
         self.flight.set_offsets(flight[["x", "y"]].to_numpy() if len(flight) else np.empty((0, 2)))
         self.flight.set_sizes(np.clip(60 + 18 * flight.files.to_numpy(), 60, 700))
