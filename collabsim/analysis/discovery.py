@@ -194,7 +194,20 @@ def discover(res: Results, rule: FailureRule | str, max_boxes: int = 2,
         found.note = "no parameter varies"
         return found
     logging.getLogger("EMA").setLevel(logging.WARNING)
-    p = prim.Prim(x, y, mass_min=mass_min, peel_alpha=peel_alpha)
+    with warnings.catch_warnings():  # EMA's own pandas deprecations are not the analyst's
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _peel_boxes(found, prim.Prim(x, y, mass_min=mass_min, peel_alpha=peel_alpha), x, y,
+                    max_boxes, min_coverage, min_density_gain, min_box_coverage, max_qp)
+    if not found.boxes:
+        found.note = "PRIM found no box that concentrates failures"
+    return found
+
+
+def _peel_boxes(found: Discovery, p: object, x: pd.DataFrame, y: np.ndarray, max_boxes: int,
+                min_coverage: float, min_density_gain: float, min_box_coverage: float,
+                max_qp: float) -> None:
+    """Find up to ``max_boxes`` boxes one after another, keeping those worth reporting."""
     remaining_rate = found.base_rate
     for i in range(max_boxes):
         box = p.find_box()
@@ -215,9 +228,6 @@ def discover(res: Results, rule: FailureRule | str, max_boxes: int = 2,
         remaining_rate = left / max(len(y) - sum(b.n for b in found.boxes), 1)
         if left <= 0:
             break
-    if not found.boxes:
-        found.note = "PRIM found no box that concentrates failures"
-    return found
 
 
 def _choose(traj: pd.DataFrame, min_coverage: float) -> int:
