@@ -154,8 +154,8 @@ def _preset_runs(res: Results, scenario: str) -> tuple[pd.DataFrame, str]:
             return runs.iloc[:0], f"the design varies {p.column}, which differs by agency in it"
         own = _tree_values(tree, p.keys[0].split("."))[0]
         col = runs[p.column].map(p.scenario_value)
-        keep &= (np.isclose(col.astype(float), float(own)) if isinstance(own, int | float)
-                 else (col == own)).to_numpy()
+        keep &= (np.isclose(col.astype(float).to_numpy(), float(own))
+                 if isinstance(own, int | float) else (col == own).to_numpy())
     if not keep.any():
         return runs.iloc[:0], "no design point has the preset's own settings"
     return runs[keep], " at the design points with the preset's own settings"
