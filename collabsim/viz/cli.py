@@ -1,8 +1,9 @@
 """``collabsim viz``: serve the interactive view and open it in a browser.
 
-The page is served by ``solara run collabsim.viz.app`` in a child process of
-the same interpreter; the scenario, seed and number of citizens shown first
-travel to it as ``COLLABSIM_VIZ_*`` environment variables.
+The page is served by ``solara run collabsim.viz.app`` with the same
+interpreter, which replaces this process (on POSIX) so that stopping it stops
+the server; the scenario, seed and number of citizens shown first travel to it
+as ``COLLABSIM_VIZ_*`` environment variables.
 """
 
 from __future__ import annotations
@@ -82,7 +83,11 @@ def cmd_viz(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/"
     print(f"collabsim viz: serving on {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
     cmd = server_command(args.port, args.host, open_browser=not args.no_browser)
-    proc = subprocess.Popen(cmd, env=server_env(args.scenario, args.seed, args.citizens))
+    env = server_env(args.scenario, args.seed, args.citizens)
+    if os.name == "posix":
+        # become the server: stopping this process (Ctrl+C, kill) stops the server too
+        os.execve(cmd[0], cmd, env)
+    proc = subprocess.Popen(cmd, env=env)
     try:
         return proc.wait()
     except KeyboardInterrupt:

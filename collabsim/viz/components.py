@@ -106,6 +106,11 @@ def Explainer(text: str) -> None:
 
 
 # ----------------------------------------------------------------- controls
+def _shown(spec: dict[str, Any]) -> str:
+    value = spec["value"]
+    return str(int(value)) if spec["type"] == "SliderInt" else f"{float(value):.2f}"
+
+
 @solara.component
 def ParameterInput(name: str, spec: dict[str, Any], on_value) -> None:
     """One control: a switch or a slider with its bounds, and its unit and source on hover."""
@@ -118,9 +123,11 @@ def ParameterInput(name: str, spec: dict[str, Any], on_value) -> None:
                 solara.Switch(label=spec["label"], value=bool(spec["value"]), on_value=change)
             else:
                 slider = solara.SliderInt if spec["type"] == "SliderInt" else solara.SliderFloat
-                solara.Text(spec["label"], style={"font-size": "0.85em"})
+                with solara.Row(justify="space-between", style={"font-size": "0.85em"}):
+                    solara.Text(spec["label"])
+                    solara.Text(_shown(spec), classes=["collabsim-value"])
                 slider(spec["label"], value=spec["value"], min=spec["min"], max=spec["max"],
-                       step=spec["step"], on_value=change, thumb_label="always")
+                       step=spec["step"], on_value=change, thumb_label=False)
         with solara.Tooltip(spec["help"]):
             solara.v.Icon(children=["mdi-information-outline"], small=True)
 

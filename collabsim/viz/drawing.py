@@ -282,10 +282,18 @@ class KpiBoard(Board):
         for ax in axes[-columns:]:
             ax.set_xlabel("day", fontsize=7)
         self.tops = [y_max or 1.0 for _, _, y_max, _ in self.charts]
+        self._shown: int | None = None  # id of the model last drawn
         self.dynamic = [line for lines in self.lines for _, line in lines]
 
     def update(self, model: CollabModel) -> None:
-        """Line data, and the y axes of charts without a fixed range."""
+        """Line data, and the y axes of charts without a fixed range.
+
+        Within a run a y axis only grows (in round steps, at least to 10 for
+        counts), so its background is drawn again only a few times a run.
+        """
+        if self._shown != id(model):  # another run: axes may shrink again
+            self._shown = id(model)
+            self.tops = [0.0] * len(self.tops)
         df = panels.kpi_series(model)
         day = df["day"].to_numpy() if len(df) else np.zeros(0)
         for i, (ax, lines, (_, _, y_max, target)) in enumerate(
@@ -296,7 +304,8 @@ class KpiBoard(Board):
                 line.set_data(day[: len(v)], v)
                 if v.size:
                     highest = max(highest, float(np.nanmax(v)))
-            top = y_max or nice_top(highest * 1.05)
+            floor = 2.0 if target else 10.0
+            top = y_max or max(self.tops[i], nice_top(max(highest * 1.05, floor)))
             if top != self.tops[i]:
                 ax.set_ylim(0, top)
                 self.tops[i] = top

@@ -52,7 +52,7 @@ KPI_CHARTS: dict[str, list[tuple[str, list[tuple[str, str]], float | None]]] = {
          1.0),
     ],
     "mobility": [
-        ("Mobility index (trips ÷ baseline)", [("mobility_index", "mobility index")], None),
+        ("Mobility index (trips ÷ baseline)", [("mobility_index", "mobility index")], 1.5),
         ("Compliance", [("compliance_rate", "complying share")], 1.0),
         ("Awareness of the rules", [("awareness_rate", "aware share")], 1.0),
         ("Checkpoints unstaffed (blue), over-staffed (red)",

@@ -1,0 +1,140 @@
+"""End to end: ``collabsim viz`` served on localhost, driven in Debian's headless Chromium.
+
+Playwright (from PyPI) drives ``/usr/bin/chromium``; Playwright's own browser
+download is not used. Solara's web assets come from the npm registry when the
+machine has not cached them yet (see :mod:`collabsim.viz.assets`).
+Set ``COLLABSIM_VIZ_SCREENSHOT=path.png`` to keep a copy of the screenshot.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+READY_TIMEOUT = 60.0
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"viz server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"viz server not ready after {READY_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the server and anything it started (its own process group)."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def viz_url(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
+                    "(`make chromium` installs it)")
+    from collabsim.viz.assets import fetch_assets
+
+    try:
+        fetch_assets()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"Solara's web assets are missing and could not be fetched: {exc}")
+    port = free_port()
+    log = tmp_path_factory.mktemp("viz") / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "collabsim.cli", "viz", "--port", str(port), "--no-browser",
+             "--no-fetch-assets", "--scenario", "pbg", "--seed", "42"],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_ready(url, proc, log)
+        yield url
+    finally:
+        stop(proc)
+
+
+def test_slider_step_and_kpis_in_chromium(viz_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 2300})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            page.goto(viz_url)
+            page.get_by_text("Day 0 of 730").wait_for(timeout=60_000)
+
+            # a slider: Leader commitment to its maximum (End key) rebuilds the model
+            thumb = page.locator(".v-slider", has=page.locator(
+                "label", has_text="Leader commitment")).locator("[role=slider]")
+            assert thumb.get_attribute("aria-valuenow") == "0.33"
+            thumb.focus()
+            thumb.press("End")
+            page.wait_for_function(
+                "el => el.getAttribute('aria-valuenow') === '1'", arg=thumb.element_handle(),
+                timeout=10_000)
+            page.get_by_text("Day 0 of 730").wait_for(timeout=10_000)
+            cards = page.locator(".kpi-cards")
+            first = cards.inner_text()
+
+            # step four times (7 days each); the KPI cards change
+            latencies = []
+            for k in range(1, 5):
+                t0 = time.monotonic()
+                page.get_by_role("button", name="Step").click()
+                page.get_by_text(f"Day {7 * k} of 730").wait_for(timeout=20_000)
+                latencies.append(time.monotonic() - t0)
+            page.wait_for_timeout(500)
+            later = cards.inner_text()
+            assert later != first, later
+            assert "now 0%" not in later or "Informal share" in later
+
+            # no error on the page
+            assert page.locator(".v-alert").count() == 0
+            body = page.locator("body").inner_text()
+            assert "Traceback" not in body and "Error" not in body
+            assert not page_errors, page_errors
+            for selector in (".collabsim-network", ".collabsim-pipeline", ".collabsim-kpis"):
+                assert page.locator(selector).is_visible()
+
+            shot = tmp_path / "viz.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 50_000
+            if os.environ.get("COLLABSIM_VIZ_SCREENSHOT"):
+                shutil.copy(shot, os.environ["COLLABSIM_VIZ_SCREENSHOT"])
+            print(f"step latencies in the browser (s): {[round(x, 2) for x in latencies]}")
+        finally:
+            browser.close()
