@@ -50,6 +50,14 @@ EXPLAIN: dict[str, str] = {
         "starts, every smooth hand-off is a small win that builds trust, and every lost or "
         "stuck file erodes it; commitment follows trust. Before the start, files travel slowly "
         "by letter and trust does not move."),
+    "network_mobility": (
+        "Each circle is a government office (agency); each line is their working tie. A thicker "
+        "line means more **trust** between the two. The circle's colour is the agency's "
+        "**commitment** to the joint operation (red low, green high), and under it is how many "
+        "of its officers are at checkpoints today: a committed agency sends more. The "
+        "operations centre sits in the middle: once it runs, every contingent that lands where "
+        "the centre's plan needs it is a small win for their tie, and one that ends up where "
+        "others already stand erodes it. Before the start each agency plans alone."),
     "pipeline": (
         "A permit passes through these stages in order, each done by one agency (in brackets). "
         "Each bar counts the files at that stage now: **blue** are queued or being worked on, "
@@ -86,7 +94,7 @@ EXPLAIN: dict[str, str] = {
         "agencies start working together."),
     "cards": (
         "Each card compares the average **before** the collaboration started (leaving out the "
-        "first weeks while files fill the pipeline) with the average **since** it started. The "
+        "first days while the service warms up) with the average **since** it started. The "
         "arrow is green when the change is good news and red when it is bad; 'now' is today's "
         "value."),
 }
@@ -282,7 +290,7 @@ def NetworkPanel(state: ViewState) -> None:
         BoardImage(state, "network")
         solara.Text(" · ".join(f"{a.key.upper()} = {a.label}" for a in m.agency_list),
                     style={"font-size": "0.8em", "color": "#555"})
-        Explainer(EXPLAIN["network"])
+        Explainer(EXPLAIN["network" if m.licensing is not None else "network_mobility"])
 
 
 @solara.component

@@ -55,10 +55,13 @@ class Control:
 
 
 #: The preparedness and success factors of DESIGN §1, in the order the page shows them.
+#: A control tied to a service is shown only where the model uses it (resources and the
+#: regulation act on the licensing desks; role clarity on checkpoint deployment).
 CONTROLS: tuple[Control, ...] = (
     Control("leader_commitment", "agencies.*.leader_commitment", "Leader commitment"),
-    Control("resources", "agencies.*.resources", "Supporting resources"),
-    Control("regulation_ready", "agencies.*.regulation_ready", "Regulation in force"),
+    Control("resources", "agencies.*.resources", "Supporting resources", "licensing"),
+    Control("regulation_ready", "agencies.*.regulation_ready", "Regulation in force",
+            "licensing"),
     Control("facilitative_leadership", "agencies.*.facilitative_leadership",
             "Facilitative leadership"),
     Control("communication_openness", "agencies.*.communication_openness",

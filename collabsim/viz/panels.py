@@ -387,7 +387,8 @@ def _share(cum: tuple[pd.Series, pd.Series], lo: int, hi: int) -> float | None:
 MOBILITY_CARDS = [("Mobility index", "mobility_index", "{:.2f}", False),
                   ("Compliance", "compliance_rate", "{:.0%}", True),
                   ("Awareness", "awareness_rate", "{:.0%}", True),
-                  ("Checkpoint gaps", "checkpoint_gaps", "{:.1f}", False)]
+                  ("Checkpoint gaps", "checkpoint_gaps", "{:.1f}", False),
+                  ("Checkpoint overlaps", "checkpoint_overlaps", "{:.1f}", False)]
 
 
 def mobility_cards(model: CollabModel, df: pd.DataFrame) -> list[Card]:
