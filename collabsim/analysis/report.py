@@ -150,16 +150,18 @@ def _scenarios_section(an: Analysis) -> str:
     from collabsim.analysis.rerun import _scenario_source
     from collabsim.scenario import load_scenario
 
+    spec = an.results.spec
+    fixed = spec.get("set") or spec.get("fixed") or {}
     settings: dict[str, dict[str, Any]] = {}
     parts = []
     for name in an.results.scenarios:
         try:
-            sc = load_scenario(_scenario_source(an.results, name))
+            sc = load_scenario(_scenario_source(an.results, name), fixed or None)
         except CollabsimError:
             parts.append(_p(f"{name}: not a shipped preset or a file the manifest names; its "
                             "settings are not shown."))
             continue
-        settings[name] = _key_settings(sc)
+        settings[name] = _key_settings(sc, spec.get("steps"), spec.get("n_citizens"))
         agencies = pd.DataFrame({k: {f.replace("_", " "): getattr(a, f) for f in _AGENCY_KEYS}
                                  for k, a in sc.agencies.items()})
         names = "; ".join(f"{k} = {a.name}" for k, a in sc.agencies.items() if a.name)
@@ -169,16 +171,23 @@ def _scenarios_section(an: Analysis) -> str:
     if settings:
         table = pd.DataFrame(settings).reset_index(names="setting").fillna("–")
         parts.insert(0, "<h3>Key settings</h3>" + _table(table))
+    if fixed:
+        parts.append(_p("The experiment's fixed overrides are applied above: " + ", ".join(
+            f"{k} = {v}" for k, v in fixed.items()) + "."))
+    if an.results.kind == "compare":
+        parts.append(_p("A comparison directory does not record --steps, --citizens or --set: "
+                        "the values above are the scenarios' own."))
     if an.results.parameter_columns:
         parts.append(_p("In a sweep, the parameters of the design below replace these values "
                         "run by run."))
     return "".join(parts)
 
 
-def _key_settings(sc: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"days simulated (default)": sc.steps,
+def _key_settings(sc: Any, steps: int | None = None, citizens: int | None = None
+                  ) -> dict[str, Any]:
+    out: dict[str, Any] = {"days simulated": steps or sc.steps,
                            "collaboration start (day)": sc.collaboration_start,
-                           "citizens (default)": sc.citizens.n,
+                           "citizens": citizens or sc.citizens.n,
                            "agencies": len(sc.agencies)}
     if sc.licensing is not None:
         out.update({"permit": sc.licensing.permit,
@@ -203,7 +212,7 @@ def _design_section(an: Analysis) -> str:
             ("parameter points", res.runs["sample"].nunique()),
             ("replications per point", int(reps)),
             ("runs (finished / failed)", f"{ok} / {failed}")]
-    for key in ("root_seed", "seed", "steps", "citizens", "n_citizens"):
+    for key in ("root_seed", "seeds", "steps", "n_citizens"):
         if key in spec:
             rows.append((key.replace("_", " "), spec[key]))
     if res.kind == "compare":
@@ -212,7 +221,8 @@ def _design_section(an: Analysis) -> str:
     out = _table(pd.DataFrame(rows, columns=["", "value"]))
     if res.parameters:
         params = pd.DataFrame([{
-            "parameter": short_parameter(p.column), "key path": p.column,
+            "parameter": short_parameter(p.column), "key path(s)": ", ".join(p.keys or
+                                                                           (p.column,)),
             "range / levels": (", ".join(map(_fmt_value, p.levels)) if p.levels else
                                f"{_fmt_value(p.bounds[0])} – {_fmt_value(p.bounds[1])}"
                                if p.bounds else "–")} for p in res.parameters])
