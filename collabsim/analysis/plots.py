@@ -222,10 +222,16 @@ def plot_sensitivity(table: pd.DataFrame, path: Path, outcomes: Sequence[str], m
     sorted by ST. Morris: μ* with its CI, and σ as a marker, sorted by μ*.
     """
     outcomes = [o for o in outcomes if o in set(table.outcome)]
-    n_par = min(table.groupby("outcome").size().max(), top) if len(table) else 1
-    fig, axes = _grid(len(outcomes), width=5.0, height=1.2 + 0.38 * n_par, max_cols=2)
-    for ax, outcome in zip(axes, outcomes, strict=False):
-        part = table[table.outcome == outcome].sort_values("rank").head(top)[::-1]
+    scenarios = list(dict.fromkeys(table["scenario"])) if "scenario" in table else [None]
+    panels = [(sc, o) for sc in scenarios for o in outcomes][:4]
+    n_par = min(table.groupby("outcome").size().max() // len(scenarios), top) if len(table) \
+        else 1
+    fig, axes = _grid(len(panels), width=5.0, height=1.2 + 0.38 * n_par, max_cols=2)
+    for ax, (scenario, outcome) in zip(axes, panels, strict=False):
+        part = table[table.outcome == outcome]
+        if scenario is not None:
+            part = part[part.scenario == scenario]
+        part = part.sort_values("rank").head(top)[::-1]
         y = np.arange(len(part))
         names = [short_parameter(p) for p in part.parameter]
         if method == "sobol":
@@ -241,9 +247,9 @@ def plot_sensitivity(table: pd.DataFrame, path: Path, outcomes: Sequence[str], m
             ax.plot(part.sigma, y, "o", color="#e6550d", label="σ (spread of effects)")
             ax.set_xlabel(f"elementary effect ({outcome_unit(outcome)} per full range)")
         ax.set_yticks(y, names)
-        ax.set_title(outcome_label(outcome))
+        ax.set_title(outcome_label(outcome) + (f"\n{scenario}" if len(scenarios) > 1 else ""))
         ax.grid(alpha=0.3, axis="x")
-    if outcomes:
+    if panels:
         axes[0].legend(loc="lower right")
     kind = "Sobol indices (95 % CI)" if method == "sobol" else "Morris screening (95 % CI of μ*)"
     fig.suptitle(f"{kind}, parameters ranked")

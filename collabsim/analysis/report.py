@@ -289,7 +289,10 @@ def _sensitivity_findings(an: Analysis) -> str:
     cols = (["outcome", "rank", "parameter", "ST", "ST_conf", "S1", "S1_conf"]
             if s.method == "sobol" else
             ["outcome", "rank", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"])
-    top = s.indices[s.indices.outcome.isin(outcomes)].groupby("outcome").head(6)[cols]
+    if s.indices["scenario"].nunique() > 1:
+        cols = ["scenario", *cols]
+    top = s.indices[s.indices.outcome.isin(outcomes)].groupby(["scenario", "outcome"]).head(6)
+    top = top[cols]
     what = ("Sobol total-order ST and first-order S1, ± half-width of the 95 % bootstrap CI"
             if s.method == "sobol" else "Morris μ*, ± half-width of its 95 % bootstrap CI; σ")
     return (f"<h3>Sensitivity ({s.method.title()}), ranked</h3><p class=\"meta\">"

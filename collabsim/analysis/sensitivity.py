@@ -9,7 +9,7 @@ rather than silently estimated from a broken design.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,10 +27,11 @@ class Sensitivity:
 
     Attributes:
         method: ``"sobol"`` or ``"morris"``.
-        indices: Long table. Sobol: outcome, parameter, S1, S1_conf, ST,
-            ST_conf, rank (1 = largest ST). Morris: outcome, parameter, mu,
-            mu_star, mu_star_conf, sigma, rank (1 = largest μ*). ``*_conf``
-            is the half-width of the bootstrap confidence interval.
+        indices: Long table. Sobol: scenario, outcome, parameter, S1,
+            S1_conf, ST, ST_conf, rank (1 = largest ST). Morris: scenario,
+            outcome, parameter, mu, mu_star, mu_star_conf, sigma, rank (1 =
+            largest μ*). ``*_conf`` is the half-width of the bootstrap
+            confidence interval. Indices are per base scenario.
         second_order: Sobol S2 (outcome, parameter_a, parameter_b, S2,
             S2_conf), or None.
         notes: Why an outcome was skipped, and what the design was.
@@ -62,9 +63,8 @@ def _problem(res: Results) -> tuple[dict[str, Any], list[str]]:
     return problem, cols
 
 
-def _point_means(res: Results, outcome: str, n_points: int) -> tuple[np.ndarray, int]:
+def _point_means(ok: pd.DataFrame, outcome: str, n_points: int) -> tuple[np.ndarray, int]:
     """Outcome averaged over finished replicates, in design order; and the number of holes."""
-    ok = res.ok
     means = ok.groupby("sample")[outcome].mean()
     y = means.reindex(np.arange(n_points)).to_numpy(dtype=float)
     return y, int(np.isnan(y).sum())
@@ -123,27 +123,19 @@ def sobol_indices(res: Results, outcomes: Sequence[str] | None = None, conf_leve
         notes.append(f"{n_points} points is not a multiple of {step}: not a Saltelli design.")
         return Sensitivity("sobol", pd.DataFrame(), None, notes)
     rows, s2rows = [], []
-    for outcome in outcomes or res.outcomes:
-        y, holes = _point_means(res, outcome, n_points)
-        if holes:
-            notes.append(f"{outcome}: skipped, {holes} design point(s) have no finished run "
-                         "or a missing value.")
-            continue
-        if np.ptp(y) == 0:
-            notes.append(f"{outcome}: skipped, constant over the design.")
-            continue
+    for scenario, _, outcome, y in _designs(res, outcomes, n_points, notes):
         si = sobol.analyze(problem, y, calc_second_order=second, num_resamples=num_resamples,
                            conf_level=conf_level, seed=seed)
         for j, col in enumerate(cols):
-            rows.append({"outcome": outcome, "parameter": col, "S1": si["S1"][j],
-                         "S1_conf": si["S1_conf"][j], "ST": si["ST"][j],
+            rows.append({"scenario": scenario, "outcome": outcome, "parameter": col,
+                         "S1": si["S1"][j], "S1_conf": si["S1_conf"][j], "ST": si["ST"][j],
                          "ST_conf": si["ST_conf"][j]})
         if second:
             for a in range(d):
                 for b in range(a + 1, d):
-                    s2rows.append({"outcome": outcome, "parameter_a": cols[a],
-                                   "parameter_b": cols[b], "S2": si["S2"][a, b],
-                                   "S2_conf": si["S2_conf"][a, b]})
+                    s2rows.append({"scenario": scenario, "outcome": outcome,
+                                   "parameter_a": cols[a], "parameter_b": cols[b],
+                                   "S2": si["S2"][a, b], "S2_conf": si["S2_conf"][a, b]})
     table = _ranked(pd.DataFrame(rows), "ST")
     return Sensitivity("sobol", table, pd.DataFrame(s2rows) if second else None, notes)
 
@@ -166,24 +158,44 @@ def morris_indices(res: Results, outcomes: Sequence[str] | None = None, conf_lev
     x = (res.runs.groupby("sample")[cols].first().reindex(np.arange(n_points))
          .astype(float).to_numpy())
     rows = []
-    for outcome in outcomes or res.outcomes:
-        y, holes = _point_means(res, outcome, n_points)
-        if holes:
-            notes.append(f"{outcome}: skipped, {holes} design point(s) have no finished run "
-                         "or a missing value.")
-            continue
+    for scenario, _, outcome, y in _designs(res, outcomes, n_points, notes):
         si = morris.analyze(problem, x, y, num_resamples=num_resamples, conf_level=conf_level,
                             num_levels=levels, seed=seed)
         for j, col in enumerate(cols):
-            rows.append({"outcome": outcome, "parameter": col, "mu": si["mu"][j],
-                         "mu_star": si["mu_star"][j], "mu_star_conf": si["mu_star_conf"][j],
-                         "sigma": si["sigma"][j]})
+            rows.append({"scenario": scenario, "outcome": outcome, "parameter": col,
+                         "mu": si["mu"][j], "mu_star": si["mu_star"][j],
+                         "mu_star_conf": si["mu_star_conf"][j], "sigma": si["sigma"][j]})
     return Sensitivity("morris", _ranked(pd.DataFrame(rows), "mu_star"), None, notes)
+
+
+def _designs(res: Results, outcomes: Sequence[str] | None, n_points: int, notes: list[str]
+             ) -> Iterator[tuple[str, pd.DataFrame, str, np.ndarray]]:
+    """Each (scenario, outcome) design that can be analysed, with its per-point means.
+
+    Every base scenario runs the whole design (``sample`` restarts per scenario),
+    so indices are computed per scenario. Designs with holes (a point without a
+    finished run) or a constant outcome are skipped with a note.
+    """
+    ok = res.ok
+    many = len(res.scenarios) > 1
+    for scenario in res.scenarios:
+        part = ok[ok["scenario"] == scenario]
+        where = f"{scenario}: " if many else ""
+        for outcome in outcomes or res.outcomes:
+            y, holes = _point_means(part, outcome, n_points)
+            if holes:
+                notes.append(f"{where}{outcome}: skipped, {holes} design point(s) have no "
+                             "finished run or a missing value.")
+            elif np.ptp(y) == 0:
+                notes.append(f"{where}{outcome}: skipped, constant over the design.")
+            else:
+                yield scenario, part, outcome, y
 
 
 def _ranked(table: pd.DataFrame, by: str) -> pd.DataFrame:
     if table.empty:
         return table
-    table = table.sort_values(["outcome", by], ascending=[True, False], kind="stable")
-    table["rank"] = table.groupby("outcome").cumcount() + 1
+    keys = ["scenario", "outcome"]
+    table = table.sort_values([*keys, by], ascending=[True, True, False], kind="stable")
+    table["rank"] = table.groupby(keys).cumcount() + 1
     return table.reset_index(drop=True)

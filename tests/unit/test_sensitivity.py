@@ -67,3 +67,17 @@ def test_hole_in_design_skips_outcome_with_note(tmp_path):
     s = sensitivity(load_results(d))
     assert s.indices.empty
     assert any("1 design point" in n for n in s.notes)
+
+
+def test_indices_are_per_base_scenario(tmp_path):
+    d = toy.write_ishigami(tmp_path / "two", n=256)
+    runs = pd.read_parquet(d / "runs.parquet")
+    other = runs.assign(scenario="linear", run_id=runs.run_id + len(runs),
+                        y=3 * runs["toy.x2"])  # only x2 matters here
+    pd.concat([runs, other]).to_parquet(d / "runs.parquet")
+    s = sensitivity(load_results(d))
+    assert set(s.indices.scenario) == {"toy", "linear"}
+    lin = s.indices[s.indices.scenario == "linear"].set_index("parameter")
+    assert lin.loc["toy.x2", "ST"] == pytest.approx(1, abs=0.05)
+    assert lin.loc["toy.x1", "ST"] == pytest.approx(0, abs=0.02)
+    assert (s.indices.groupby("scenario")["rank"].min() == 1).all()
