@@ -311,8 +311,9 @@ class LicensingParams(_Closed):
     innovation_step: float = _f(0.1, "Share of a stage's service days one improvement "
                                 "removes; range 0–1; source: assumption", ge=0, le=1)
     release_rate: float = _f(
-        0.01, "Chance per day, at full facilitative leadership, that a stalled file is "
-        "released by discretion; unit 1/day; range 0–1; source: assumption", ge=0, le=1)
+        0.01, "Chance per day, at full facilitative leadership and commitment, that a "
+        "stalled file is released by discretion; unit 1/day; range 0–1; source: assumption",
+        ge=0, le=1)
 
 
 class District(_Closed):

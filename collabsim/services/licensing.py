@@ -181,7 +181,13 @@ class LicensingService:
                          for s in self.stages))
 
     def handoff_terms(self, a: int, b: int) -> tuple[float, float]:
-        """Delay (days) and loss chance of a hand-off from agency ``a`` to ``b`` today."""
+        """Delay (days) and loss chance of a hand-off from agency ``a`` to ``b`` today.
+
+        Siloed: the letter terms. Joint: ``joint_handoff_days·(2 − q')`` and
+        ``joint_loss_prob·(1 − q')`` with ``q' = q·(½ + ½·c_b)``: the tie's
+        communication quality, discounted when the receiving agency is not
+        committed to the joint process (it leaves what it is sent lying).
+        """
         m = self.model
         c = m.config.collaboration
         if not m.joint:
@@ -190,6 +196,7 @@ class LicensingService:
         q = communication_quality(m.agency_list[a].communication_openness,
                                   m.agency_list[b].communication_openness,
                                   tie["shared_understanding"])
+        q *= 0.5 + 0.5 * m.agency_list[b].commitment  # a committed partner picks files up
         return c.joint_handoff_days * (2.0 - q), c.joint_loss_prob * (1.0 - q)
 
     def advertised_days(self) -> float:
@@ -536,7 +543,12 @@ class LicensingService:
                 self._tie_outcomes(a, b, 0, int((self.files.stage[chased] == s).sum()))
 
     def release_stalled(self) -> None:
-        """Facilitative leaders release stalled files by discretion (no levy charged)."""
+        """Leaders release stalled files by discretion (no levy charged).
+
+        The daily chance is ``release_rate · ½(facilitative_leadership +
+        commitment)`` of the stage's agency: a workaround needs both the style
+        and the will to make the joint service work.
+        """
         f = self.files
         blocked = np.flatnonzero(f.blocked[: f.n])
         if blocked.size == 0:
@@ -544,9 +556,10 @@ class LicensingService:
         self.chase_stalled(blocked)
         st = f.stage[blocked].astype(int)
         owner = np.array([s.agency for s in self.stages])[st]
-        facil = np.array([a.facilitative_leadership for a in self.model.agency_list])[owner]
+        will = np.array([0.5 * (a.facilitative_leadership + a.commitment)
+                         for a in self.model.agency_list])[owner]
         rng = self.model.stream("licensing.release")
-        go = rng.random(blocked.size) < self.params.release_rate * facil
+        go = rng.random(blocked.size) < self.params.release_rate * will
         f.blocked[blocked[go]] = False
         f.released_at[blocked[go]] = st[go]
 
