@@ -164,6 +164,21 @@ def test_reset_starts_the_same_run_again():
     assert images(rc) == first  # same seed, same picture
 
 
+def test_play_runs_until_paused():
+    state, rc = render("spp_irt")
+    rc.find(v.Btn, children=["▶ Play"]).widget.click()
+    deadline = time.monotonic() + 20
+    while state.model.value.day < 21 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert state.model.value.day >= 21 and state.playing.value
+    rc.find(v.Btn, children=["❚❚ Pause"]).widget.click()
+    assert not state.playing.value
+    time.sleep(2 * 0.35)  # one play frame at most was under way
+    day = state.model.value.day
+    time.sleep(0.5)
+    assert state.model.value.day == day
+
+
 def test_same_seed_same_picture_other_seed_differs():
     def pictures(seed):
         state = ViewState.create(preset="spp_irt", seed=seed, n_citizens=N)

@@ -9,6 +9,7 @@ Set ``COLLABSIM_VIZ_SCREENSHOT=path.png`` to keep a copy of the screenshot.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -117,10 +118,15 @@ def test_slider_step_and_kpis_in_chromium(viz_url, tmp_path):
                 page.get_by_role("button", name="Step").click()
                 page.get_by_text(f"Day {7 * k} of 730").wait_for(timeout=20_000)
                 latencies.append(time.monotonic() - t0)
+            # play until a month later, then pause
+            page.get_by_role("button", name="Play").click()
+            page.get_by_text(re.compile(r"Day (5[6-9]|[6-9]\d|\d{3}) of 730")).wait_for(
+                timeout=30_000)
+            page.get_by_role("button", name="Pause").click()
+            page.get_by_role("button", name="Play").wait_for(timeout=10_000)
             page.wait_for_timeout(500)
             later = cards.inner_text()
             assert later != first, later
-            assert "now 0%" not in later or "Informal share" in later
 
             # no error on the page
             assert page.locator(".v-alert").count() == 0
