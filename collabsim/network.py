@@ -94,10 +94,13 @@ def commitment_target(leader_commitment: float, tie_trusts: Iterable[float]) -> 
 
 
 def _csr(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric CSR adjacency from an edge list (self-loops dropped)."""
+    """Symmetric CSR adjacency from an edge list (self-loops and repeated ties dropped)."""
     keep = u != v
-    src = np.concatenate([u[keep], v[keep]])
-    dst = np.concatenate([v[keep], u[keep]])
+    lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
+    pairs = np.unique(lo.astype(np.int64) * n + hi)
+    u, v = pairs // n, pairs % n
+    src = np.concatenate([u, v])
+    dst = np.concatenate([v, u])
     order = np.argsort(src, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
