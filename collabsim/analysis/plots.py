@@ -368,7 +368,8 @@ def plot_network(snapshots: Sequence[Mapping[str, Any]], path: Path,
         ax.set_xlim(-2.0, 2.0)  # layouts lie in [-1, 1]; room for the labels outside
         ax.set_ylim(-1.6, 1.6)
         ax.set_axis_off()
-    fig.subplots_adjust(bottom=0.2, top=0.85, wspace=0.05)
+    lines = max(str(snap.get("title", "")).count("\n") + 1 for snap in snapshots)
+    fig.subplots_adjust(bottom=0.2, top=0.93 - 0.045 * lines, wspace=0.05)
     cax1 = fig.add_axes((0.12, 0.09, 0.33, 0.03))
     cax2 = fig.add_axes((0.57, 0.09, 0.33, 0.03))
     fig.colorbar(plt.cm.ScalarMappable(norm, node_cmap), cax=cax1, orientation="horizontal",

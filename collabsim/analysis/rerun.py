@@ -168,5 +168,6 @@ def _compare(summary: Mapping[str, float], row: pd.Series) -> tuple[bool | None,
     if bad:
         return False, ("re-run differs from the recorded run in " + ", ".join(
             f"{k} ({summary[k]:.4g} vs {float(row[k]):.4g})" for k in bad)
-            + "; the run settings (e.g. number of citizens) may not be recorded")
+            + "; the run settings (e.g. --citizens of a comparison) are not recorded, or the "
+            "model changed since the run")
     return True, "re-run reproduces the recorded outcomes"
