@@ -608,6 +608,7 @@ def run_experiment(experiment: Experiment | str | Path, out: str | Path | None =
     path = Path(tempfile.mkdtemp(prefix="collabsim-sweep-")) if temp else Path(out)
     try:
         if not temp and _finished(path, exp):
+            log.info("%s holds this sweep, complete with no failed run: nothing to do", path)
             if progress:
                 n = exp.n_runs
                 progress(Status(n, n, 0, 0, 0, 0.0))
