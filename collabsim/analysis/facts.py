@@ -381,18 +381,37 @@ def _fact5(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
         ok, ev = _contrast(_runs(res, siloed[0])[mob], _runs(res, jcoc[0])[mob], False, mob)
         out.append(FactCheck(5, f"{jcoc[0]} vs {siloed[0]}", "holds" if ok else "does not hold",
                              "Welch t, mobility index lower with clear roles, one-sided", ev))
-    if aware in res.ok and comp in res.ok and res.ok[aware].nunique() > 2:
-        data = res.ok[[aware, comp]].dropna()
-        rho, p2 = stats.spearmanr(data[aware], data[comp])
-        p = _one_sided(float(p2), float(rho), True)
-        out.append(FactCheck(5, "awareness → compliance", "holds" if p < ALPHA else
-                             "does not hold", "Spearman ρ over runs > 0, one-sided",
-                             f"ρ = {_fmt(rho)}, {_p(p)}, n = {len(data)}"))
+    if aware in res.ok and comp in res.ok and res.parameter_columns:
+        # within scenarios: the design's parameters move awareness, the scenario does not
+        data = res.ok[["scenario", aware, comp]].dropna()
+        centred = data[[aware, comp]] - data.groupby("scenario")[[aware, comp]].transform("mean")
+        if centred[aware].nunique() > 2:
+            rho, p2 = stats.spearmanr(centred[aware], centred[comp])
+            p = _one_sided(float(p2), float(rho), True)
+            out.append(FactCheck(5, "awareness → compliance", "holds" if p < ALPHA else
+                                 "does not hold", "Spearman ρ over runs within scenarios > 0, "
+                                 "one-sided", f"ρ = {_fmt(rho)}, {_p(p)}, n = {len(data)}"))
     if jcoc and quiet and aware in res.ok and comp in res.ok:
         parts = [_contrast(_runs(res, quiet[0])[c], _runs(res, jcoc[0])[c], True, c)
                  for c in (aware, comp)]
         out.append(_verdict(5, f"socialisation: {jcoc[0]} vs {quiet[0]}",
                             "Welch t, higher with campaigns, one-sided", parts))
+    if mob in res.ok:
+        for col in _matching(res, ("role_clarity",)):
+            holds, _, _, ev = _spearman(res, col, mob, -1)
+            out.append(FactCheck(5, f"clear roles ({col})", "holds" if holds else
+                                 "does not hold", "Spearman ρ < 0 with the mobility index", ev))
+    for col in [p.column for p in res.parameters
+                if any("campaign" in k or "socialis" in k for k in p.keys)
+                and res.ok[p.column].nunique() > 1]:
+        parts = []
+        for outcome in (aware, comp):
+            if outcome in res.ok:
+                holds, _, _, ev = _spearman(res, col, outcome, +1)
+                parts.append((holds, ev))
+        if parts:
+            out.append(_verdict(5, f"socialisation ({col})", "Spearman ρ > 0 with awareness "
+                                "and compliance, one-sided", parts))
     if not out:
         out.append(FactCheck(5, "mobility control", "not testable", "Welch t / Spearman ρ",
                              "needs jcoc with jcoc_siloed and jcoc_no_socialisation"))

@@ -141,13 +141,15 @@ def plot_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str], groups: pd.
     fig, axes = _grid(len(metrics))
     labels = groups.reindex(ts["run_id"]).to_numpy()
     for ax, col in zip(axes, metrics, strict=False):
-        for key in dict.fromkeys(groups):
+        for i, key in enumerate(dict.fromkeys(groups)):
             part = ts.loc[labels == key, ["run_id", "day", col]]
             wide = _smooth(part.pivot_table(index="day", columns="run_id", values=col), col)
             mean = wide.mean(axis=1)
             half = _t_half(wide)
             low = (mean - half).clip(lower=0) if col in NON_NEGATIVE else mean - half
-            (line,) = ax.plot(mean.index, mean, lw=1.5, label=str(key))
+            # line styles keep groups apart where their lines coincide
+            (line,) = ax.plot(mean.index, mean, lw=1.5, label=str(key),
+                              ls=("-", "--", ":", "-.")[i % 4])
             ax.fill_between(mean.index, low, mean + half, alpha=0.3,
                             color=line.get_color(), lw=0)
             if spread and wide.shape[1] > 2:

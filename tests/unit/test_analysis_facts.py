@@ -133,3 +133,35 @@ def test_fact6_leader_commitment_and_effort(tmp_path, sign, expected):
          "keys": ["agencies.*.leader_commitment"], "kind": "float", "bounds": [0.2, 0.9]}]}))
     rows = [c for c in check_facts(load_results(d)) if c.fact == 6]
     assert [c.status for c in rows] == [expected]
+
+
+def test_fact5_from_a_roles_and_socialisation_grid(tmp_path):
+    rng = np.random.default_rng(6)
+    rows = []
+    for scenario, centre in (("jcoc", 0.0), ("jcoc_siloed", 0.1)):
+        for clarity in (0.3, 0.6, 0.9):
+            for reach in (0.0, 0.01, 0.03):
+                for _ in range(3):
+                    aware = 0.5 + 10 * reach + rng.normal(0, 0.01)
+                    rows.append({"scenario": scenario, "agencies.*.role_clarity": clarity,
+                                 "mobility.campaigns.*.reach": reach,
+                                 "mobility_index_enforcement": 0.8 + centre - 0.2 * clarity
+                                 + rng.normal(0, 0.01),
+                                 "awareness_rate_enforcement": aware,
+                                 "compliance_rate_enforcement": 0.6 * aware
+                                 + rng.normal(0, 0.01)})
+    runs = pd.DataFrame(rows)
+    runs.insert(0, "run_id", range(len(runs)))
+    runs["sample"], runs["replicate"], runs["seed"] = runs.run_id, 0, 1
+    runs["status"], runs["error"] = "ok", ""
+    d = tmp_path / "grid"
+    d.mkdir()
+    runs.to_parquet(d / "runs.parquet")
+    params = [{"name": k, "column": k, "keys": [k], "kind": "float", "levels": v}
+              for k, v in (("agencies.*.role_clarity", [0.3, 0.6, 0.9]),
+                           ("mobility.campaigns.*.reach", [0.0, 0.01, 0.03]))]
+    (d / "manifest.json").write_text(json.dumps({"sampler": "grid", "parameters": params}))
+    rows = {c.part: c.status for c in check_facts(load_results(d)) if c.fact == 5}
+    assert rows == {"jcoc vs jcoc_siloed": "holds", "awareness → compliance": "holds",
+                    "clear roles (agencies.*.role_clarity)": "holds",
+                    "socialisation (mobility.campaigns.*.reach)": "holds"}
