@@ -41,7 +41,7 @@ th{background:#eef4fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{font-size:.88em;color:#444;margin-top:.4em}
 .meta{color:#555;font-size:.9em}.ok{background:#e5f5e0}.bad{background:#fde0dd}
-.part{background:#fff7bc}.na{background:#f0f0f0}
+.part{background:#fff7bc}.na{background:#f0f0f0}td.ok,td.bad,td.part,td.na{white-space:nowrap}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.4em .8em;margin:.4em 0}
 details pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
 nav ol{columns:2}
