@@ -9,13 +9,15 @@ EMA toolbox applies::
     from ema_workbench import SequentialEvaluator, perform_experiments
     from collabsim.ema import ema_model
 
-    model = ema_model("experiments/pbg_preparedness_lhs.toml", replications=3)
+    model = ema_model("success_factors_sobol", replications=2)
     experiments, outcomes = perform_experiments(model, scenarios=200)
 
-Parameter names become valid Python identifiers (EMA 3 requires them:
-``agencies.*.leader_commitment`` → ``agencies_all_leader_commitment``); each
-uncertainty's ``variable_name`` keeps the key path, and :data:`KEY_PATHS` of
-the model function maps back. The function never raises: a run that fails
+Numeric grid levels become the range they span (EMA samples within it); boolean
+and text levels stay categorical. Parameter names become valid Python identifiers
+(EMA 3 requires them: ``agencies.*.leader_commitment`` →
+``agencies_all_leader_commitment``); each uncertainty's ``variable_name`` keeps
+the experiment's name, and the model function's ``key_paths`` map it to the
+scenario keys it sets. The function never raises: a run that fails
 returns NaN outcomes and logs the error, because EMA's multiprocessing
 evaluator hangs when a run raises (PITFALLS). Seeds are derived from
 ``root_seed`` (one per replication, written down in ``model.replications``).
@@ -176,13 +178,15 @@ def _ema_parameter(u: Uncertainty) -> Any:
     IntegerParameter, RealParameter = ema.IntegerParameter, ema.RealParameter
 
     name = identifier(u.name)
-    if u.levels is not None:
+    numeric = u.kind in ("float", "int") and u.levels is not None and len(u.levels) > 1
+    if u.levels is not None and not numeric:
         if u.kind == "bool" and set(u.levels) == {True, False}:
             return BooleanParameter(name, variable_name=u.name)
         return CategoricalParameter(name, list(u.levels), variable_name=u.name)
-    if u.bounds is None:
+    if u.bounds is None and not numeric:
         raise CollabsimError(f"{u.name}: an uncertainty needs bounds or levels")
-    lo, hi = u.bounds
+    # a grid's numeric levels declare the range of interest: EMA samples within it
+    lo, hi = (min(u.levels), max(u.levels)) if numeric else u.bounds
     if u.kind == "int":
         return IntegerParameter(name, int(lo), int(hi), variable_name=u.name)
     return RealParameter(name, float(lo), float(hi), variable_name=u.name)
@@ -280,5 +284,10 @@ def _as_uncertainties(spec: Sequence[Uncertainty] | Mapping[str, Any]) -> list[U
                 isinstance(v, int | float) and not isinstance(v, bool) for v in rng):
             out.append(Uncertainty(key, (key,), kind, (float(rng[0]), float(rng[1]))))
         else:
-            out.append(Uncertainty(key, (key,), kind, None, tuple(rng)))
+            levels = tuple(rng)
+            if all(isinstance(v, bool) for v in levels):
+                kind = "bool"
+            elif any(isinstance(v, str) for v in levels):
+                kind = "str"
+            out.append(Uncertainty(key, (key,), kind, None, levels))
     return out
