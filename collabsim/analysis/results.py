@@ -161,6 +161,12 @@ def load_results(path: str | Path) -> Results:
         return _load_sweep(path)
     if (path / "runs.csv").is_file():
         return _load_compare(path)
+    manifest = _read_manifest(path / "manifest.json")
+    if manifest:
+        done = manifest.get("n_ok", 0) + manifest.get("n_failed", 0)
+        raise CollabsimError(f"{path}: the sweep has not finished ({done} of "
+                             f"{manifest.get('n_runs', '?')} runs recorded); resume it with "
+                             "'collabsim sweep' on the same spec and --out")
     raise CollabsimError(f"{path}: not a results directory (expected runs.parquet from "
                          "'collabsim sweep' or runs.csv from 'collabsim compare')")
 

@@ -133,3 +133,9 @@ def test_labels_carry_units():
     assert outcome_label("permits_issued_per_month_after") == \
         "permits issued / month, after start"
     assert "days" in outcome_label("mean_processing_days_before")
+
+
+def test_unfinished_sweep_is_named(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps({"n_runs": 10, "n_ok": 3, "n_failed": 1}))
+    with pytest.raises(CollabsimError, match=r"not finished \(4 of 10 runs"):
+        load_results(tmp_path)
