@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.metrics import DAYS_PER_MONTH, summarise
+from collabsim.services.licensing import ACTIVE, APPLIED, NEEDING
 
 if TYPE_CHECKING:
     from collabsim.model import CollabModel
@@ -22,6 +23,7 @@ __all__ = [
     "KPI_CHARTS",
     "Card",
     "checkpoint_table",
+    "citizens_line",
     "district_table",
     "handoffs_in_flight",
     "hub_of",
@@ -37,7 +39,6 @@ __all__ = [
 
 LAYOUT_SEED = 2026
 FLOWS = ("applications_submitted", "permits_issued")
-ACTIVE = 0  # file status "in process" (collabsim.services.licensing)
 
 #: KPI charts per service: (title, [(column, label)], y-axis maximum or None). Lines are
 #: blue, red, green in the order given; titles name them (legends would hide lines).
@@ -276,8 +277,8 @@ def mobility_line(model: CollabModel) -> str:
 def citizens_line(model: CollabModel) -> str:
     """One sentence on what the citizens are doing now (licensing)."""
     lic = model.licensing
-    needing = int((lic.state == 1).sum())
-    applied = int((lic.state == 2).sum())
+    needing = int((lic.state == NEEDING).sum())
+    applied = int((lic.state == APPLIED).sum())
     t = lic.totals
     return (f"{needing:,} citizens have a need and are weighing apply / go informal / wait; "
             f"{applied:,} have a file in process. So far {t['submitted']:,} applied, "
