@@ -283,16 +283,21 @@ class _ExecutorRunner(Runner):
         if self._breaks_pool(exc) and flight.generation == self.generation:
             self._restart()
         reason = describe_error(exc)
-        log.warning("lost a batch of %d run(s) (%s); resubmitting", len(flight.tasks), reason)
         if len(flight.tasks) > 1:
+            log.warning("lost %d runs with their worker (%s); running them again one by one",
+                        len(flight.tasks), reason)
             for t in reversed(flight.tasks):
                 queue.suspects.appendleft(_Flight([t], flight.losses))
             return
+        run_id = flight.tasks[0].run_id
         losses = flight.losses + (1 if flight.solo or self._is_final(exc) else 0)
         if self._is_final(exc) or losses >= MAX_LOSSES:
+            log.warning("run %d lost its worker %d time(s) (%s); recorded as failed", run_id,
+                        losses, reason)
             on_result(lost_result(flight.tasks, f"worker lost {losses} time(s) running this "
                                                 f"run: {reason}"))
         else:
+            log.warning("run %d lost with its worker (%s); running it again", run_id, reason)
             queue.suspects.append(_Flight(flight.tasks, losses))
 
 

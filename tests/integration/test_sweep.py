@@ -3,6 +3,7 @@ failures recorded as data, and a store the SALib analyses can read."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
 import json
 import logging
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ import pytest
 
 from collabsim.cli import main
 from collabsim.experiments import ProcessRunner, load_experiment, run_experiment
+from collabsim.experiments.runners import BatchResult, RunTask, _ExecutorRunner
 
 # 2 points × 2 points × 12 replications = 48 tiny runs (~0.06 s each).
 SPEC = """
@@ -300,3 +303,48 @@ def test_dask_local_from_the_command_line(tmp_path, capsys):
     assert "8 runs (6 ok, 2 failed)" in capsys.readouterr().out
     seq = run_experiment(spec, None, runner="sequential")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "d" / "runs.parquet"), seq.runs)
+
+
+class _CrashyRunner(_ExecutorRunner):
+    """Threads stand in for worker processes; any batch holding run 5 'kills its worker'."""
+
+    name = "crashy"
+
+    def __init__(self):
+        super().__init__()
+        self.workers = 2
+        self.executor = cf.ThreadPoolExecutor(2)
+        self.submitted: list[list[int]] = []
+
+    def _submit(self, job, tasks):
+        ids = [t.run_id for t in tasks]
+        self.submitted.append(ids)
+        if 5 in ids:
+            return self.executor.submit(_die)
+        return self.executor.submit(lambda: BatchResult(
+            [{"run_id": i, "seed": 0, "status": "ok", "error": ""} for i in ids], None))
+
+    def _breaks_pool(self, exc):
+        return isinstance(exc, BrokenProcessPool)
+
+    def _restart(self):
+        self.generation += 1
+
+
+def _die():
+    raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+
+def test_run_that_kills_its_worker_is_recorded_failed():
+    runner = _CrashyRunner()
+    batches = [[RunTask(i, 0, 0, {}) for i in range(j, j + 4)] for j in range(0, 12, 4)]
+    results = []
+    runner.run(None, batches, results.append)
+    rows = {r["run_id"]: r for b in results for r in b.runs}
+    assert sorted(rows) == list(range(12))  # none lost, none twice
+    assert [i for i, r in rows.items() if r["status"] == "failed"] == [5]
+    assert rows[5]["error"].startswith("worker lost 3 time(s) running this run: BrokenProcessPool")
+    # its batch-mates ran again alone, once each; run 5 ran alone until it was given up
+    assert runner.submitted.count([5]) == 3
+    assert all(runner.submitted.count([i]) == 1 for i in (4, 6, 7))
+    runner.executor.shutdown()
