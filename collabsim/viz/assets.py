@@ -2,12 +2,15 @@
 
 A Solara page loads its JavaScript and CSS (the Vue/Vuetify app, RequireJS,
 Font Awesome) through the server's ``/_solara/cdn/`` proxy, which serves them
-from a cache directory and otherwise downloads them from a public CDN. Where
-that CDN cannot be reached (closed networks, CI) the page stays blank. The
-same files are the contents of npm packages, so :func:`fetch_assets` puts them
-into the cache with ``npm pack`` from the npm registry, once per machine. The
-packages and versions are read from the installed Solara's page template, so
-an upgrade of Solara asks for its own versions.
+from a cache directory (``<prefix>/share/solara/cdn``) and otherwise downloads
+them from a public CDN. Where that CDN cannot be reached (closed networks, CI)
+the page stays blank. Nothing is downloaded at run time: the ``solara-assets``
+package from PyPI installs most of the files with collabsim, and set-up
+(``make venv``, or ``python -m collabsim.viz.assets``) adds any package the
+installed Solara's page needs that it lacks, with ``npm pack`` from the npm
+registry. The packages and versions are read from the installed Solara's page
+template (for the Vue version ipyvue provides), so an upgrade of Solara asks
+for its own versions.
 """
 
 from __future__ import annotations
@@ -34,11 +37,14 @@ def cache_dir() -> Path:
 
 def required_assets() -> list[tuple[str, str]]:
     """The npm packages (name, exact version) the installed Solara's page loads."""
+    import ipyvue
     import solara.server
     import solara.server.settings as settings
 
     template = Path(solara.server.__file__).parent / "templates" / "solara.html.j2"
-    found = set(_PINNED.findall(template.read_text(encoding="utf-8")))
+    vue3 = ipyvue.__version__.startswith("3")  # as solara.server.server decides
+    found = {(n, v) for n, v in _PINNED.findall(template.read_text(encoding="utf-8"))
+             if ("vuetify3" in n) == vue3 or "vuetify" not in n}
     fa = _PATH_PIN.match(settings.assets.fontawesome_path)
     if fa:
         found.add((fa.group(1), fa.group(2)))
@@ -103,3 +109,19 @@ def fetch_assets(directory: Path | None = None, npm: str = "npm", timeout: float
                 _unpack(tarballs[0], dest)
         fetched.append(spec)
     return fetched
+
+
+def main() -> int:
+    """Set-up step: fetch whatever Solara's page needs that is not installed yet."""
+    try:
+        fetched = fetch_assets()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        print(f"collabsim: could not fetch Solara's web assets: {exc}")
+        return 1
+    print(f"collabsim: Solara web assets in {cache_dir()}"
+          + (f" (fetched {', '.join(fetched)})" if fetched else " (complete)"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

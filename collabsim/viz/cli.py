@@ -30,8 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the first run (default 42)")
     p.add_argument("--citizens", type=int, default=None,
                    help="number of citizens (default: the preset's)")
-    p.add_argument("--no-fetch-assets", dest="fetch_assets", action="store_false",
-                   help="do not fetch Solara's web assets with npm when they are missing")
     p.set_defaults(func=cmd_viz)
 
 
@@ -69,17 +67,13 @@ def _check(args: argparse.Namespace) -> None:
 def cmd_viz(args: argparse.Namespace) -> int:
     """Serve the view until interrupted; returns the server's exit status."""
     _check(args)
-    if args.fetch_assets:
-        from collabsim.viz.assets import fetch_assets, missing_assets
+    from collabsim.viz.assets import cache_dir, missing_assets
 
-        if missing_assets():
-            print("fetching Solara's web assets from the npm registry (once) ...",
-                  file=sys.stderr)
-            try:
-                fetch_assets()
-            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                print(f"warning: {exc}; the page loads them from the CDN instead",
-                      file=sys.stderr)
+    missing = missing_assets()
+    if missing:
+        print(f"warning: Solara's web assets {', '.join(f'{n}@{v}' for n, v in missing)} are "
+              f"not in {cache_dir()} (set-up installs them: `python -m collabsim.viz.assets`); "
+              "the page will try to load them from the public CDN", file=sys.stderr)
     url = f"http://{args.host}:{args.port}/"
     print(f"collabsim viz: serving on {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
     cmd = server_command(args.port, args.host, open_browser=not args.no_browser)

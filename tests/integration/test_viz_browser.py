@@ -1,8 +1,8 @@
 """End to end: ``collabsim viz`` served on localhost, driven in Debian's headless Chromium.
 
 Playwright (from PyPI) drives ``/usr/bin/chromium``; Playwright's own browser
-download is not used. Solara's web assets come from the npm registry when the
-machine has not cached them yet (see :mod:`collabsim.viz.assets`).
+download is not used. Solara's web assets come from the solara-assets package
+package and the set-up step (see :mod:`collabsim.viz.assets`).
 Set ``COLLABSIM_VIZ_SCREENSHOT=path.png`` to keep a copy of the screenshot.
 """
 
@@ -65,18 +65,17 @@ def viz_url(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
                     "(`make chromium` installs it)")
-    from collabsim.viz.assets import fetch_assets
+    from collabsim.viz.assets import missing_assets
 
-    try:
-        fetch_assets()
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        pytest.fail(f"Solara's web assets are missing and could not be fetched: {exc}")
+    assert not missing_assets(), ("Solara's web assets are not installed (set-up puts them in "
+                                  "place: python -m collabsim.viz.assets): "
+                                  + repr(missing_assets()))
     port = free_port()
     log = tmp_path_factory.mktemp("viz") / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "collabsim.cli", "viz", "--port", str(port), "--no-browser",
-             "--no-fetch-assets", "--scenario", "pbg", "--seed", "42"],
+             "--scenario", "pbg", "--seed", "42"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/"
