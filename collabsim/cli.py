@@ -209,7 +209,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command (plugins included)."""
     parser = argparse.ArgumentParser(
-        prog="collabsim",
+        prog="collabsim", allow_abbrev=False,
         description="Agent-based simulation of inter-agency collaboration in local government.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -242,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for command in sub.choices.values():
+        command.allow_abbrev = False  # `--out` must never be read as `--outcome`
     return parser
 
 

@@ -42,6 +42,7 @@ FLAT_PARAMETERS: dict[str, str] = {
     "collaboration_start": "collaboration_start",
     "need_rate": "citizens.need_rate",
     "socialisation_reach": "mobility.campaigns.*.reach",
+    "outreach_rate": "citizens.outreach_rate",
 }
 
 
@@ -90,6 +91,10 @@ class CollabModel(mesa.Model):
         if unknown:
             raise ScenarioError([f"CollabModel: unknown parameter(s) {', '.join(unknown)}; "
                                  f"allowed: {', '.join(FLAT_PARAMETERS)}"])
+        if scenario is not None and type(scenario).__module__.startswith("mesa."):
+            # Mesa's SolaraViz hands a model's `scenario` property (Mesa's own flat
+            # Scenario object, not ours) back to __init__ on Reset: not a collabsim input.
+            scenario = None
         merged = {FLAT_PARAMETERS[k]: v for k, v in flat.items()}
         merged.update(overrides or {})
         if n_citizens is not None:

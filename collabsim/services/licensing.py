@@ -147,7 +147,7 @@ class LicensingService:
         ]
         self.files = _Grow(citizen=np.int64, stage=np.int16, status=np.int8,
                            submitted=np.float64, ready=np.float64, blocked=np.bool_,
-                           released_at=np.int16)
+                           released_at=np.int16, transit_until=np.float64)
         self.totals = dict.fromkeys(
             ("submitted", "issued", "rejected", "abandoned", "informal", "detected",
              "stalled", "handoffs", "handoff_failures"), 0)
@@ -507,6 +507,7 @@ class LicensingService:
             if self.model.joint:
                 self._tie_outcomes(a, b, int((~lost).sum()), int(lost.sum()))
         f.stage[ids] = s + 1
+        f.transit_until[ids] = day + delay
         f.ready[ids] = day + delay + nxt.service_days
 
     def _tie_outcomes(self, a: int, b: int, wins: int, failures: int) -> None:
@@ -718,6 +719,12 @@ class LicensingService:
     def mean_expected_days(self) -> float:
         """Citizens' mean belief of processing time (days)."""
         return float(self.belief_days.mean())
+
+    def in_flight(self) -> list[int]:
+        """Files travelling to each stage over a tie now (handed off, not yet arrived)."""
+        f = self.files
+        moving = (f.status[: f.n] == ACTIVE) & (f.transit_until[: f.n] > self.model.day)
+        return np.bincount(f.stage[: f.n][moving], minlength=self.n_stages).tolist()
 
     def files_at_stages(self) -> list[int]:
         """Files in process at each stage now (for the pipeline view)."""
