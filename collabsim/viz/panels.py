@@ -131,10 +131,7 @@ def _in_flight(model: CollabModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f, n = lic.files, lic.files.n
     st = f.stage[:n].astype(int)
     owner = np.array([s.agency for s in lic.stages])
-    service = np.array([s.service_days for s in lic.stages])
-    moving = (f.status[:n] == ACTIVE) & ~f.blocked[:n] & (st > 0)
-    prev = owner[np.maximum(st - 1, 0)]
-    moving &= (prev != owner[st]) & (f.ready[:n] - service[st] > model.day)
+    moving = (f.status[:n] == ACTIVE) & (f.transit_until[:n] > model.day) & (st > 0)
     return moving, st, owner
 
 
@@ -142,9 +139,7 @@ def handoffs_in_flight(model: CollabModel) -> dict[tuple[int, int], int]:
     """Files travelling between agencies now, keyed by (sending, receiving) agency index.
 
     A file handed from one agency's stage to another's is in flight until it
-    reaches the receiving stage (its ready day minus the stage's service days).
-    Approximate: a file sent back to its applicant for rework at a receiving
-    stage with long rework may be counted as still travelling.
+    reaches the receiving stage (the service's ``transit_until``).
     """
     if model.licensing is None or model.licensing.files.n == 0:
         return {}
