@@ -85,10 +85,10 @@ def child_sweep(runner: str, workers: int, runs: int) -> dict:
     from collabsim.experiments import load_experiment, run_experiment
 
     spec = load_experiment(HERE / "sweep_bench.toml")
+    kwargs = {"dask_local": workers} if runner == "dask" else {"workers": workers}
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        res = run_experiment(spec, out=Path(tmp) / "sweep", runner=runner, workers=workers,
-                             progress=False)
+        res = run_experiment(spec, Path(tmp) / "sweep", runner=runner, **kwargs)
         dt = time.perf_counter() - t0
     n = len(res.runs)
     return {"runner": runner, "workers": workers, "runs": n, "total_s": dt,
@@ -151,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     sweeps = [spawn("sweep", "processes", "1", "40"), spawn("sweep", "processes", "2", "40"),
               spawn("sweep", "dask", "2", "40")]
     results["sweeps"] = sweeps
-    print("\n40-run sweep (jcoc, 20,000 citizens, 120 days)")
+    print("\n40-run sweep (jcoc, 50,000 citizens, 120 days; start-up included)")
     for s in sweeps:
         if "error" in s:
             print(f"  error: {s['error']}")
         else:
-            print(f"  {s['runner']:<10} {s['workers']} worker(s): {s['runs_per_min']:6.1f} runs/min")
+            print(f"  {s['runner']:<10} {s['workers']} worker(s): "
+                  f"{s['runs_per_min']:6.1f} runs/min")
 
     targets = []
 
