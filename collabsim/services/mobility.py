@@ -12,7 +12,8 @@ One step is one day. In order:
    one point, more than needed) and gaps (points nobody staffs) follow.
 2. **Detection**: a violating trip is stopped at a checkpoint on its route
    with ``1 − (1 − detection_per_officer)^staff`` (staff = Σ competence ×
-   effort there), or by CCTV where an operations centre acts on the cameras.
+   effort there, counted up to the post's need: officers beyond it add
+   nothing), or by CCTV where an operations centre acts on the cameras.
 3. **Travel choice** (logit, β = ``beta_citizen``): ``U_travel = need −
    restricted·[aware·(rule_weight + P̂(detected)·sanction) +
    norm_weight·(share of ties who stayed home yesterday)]``, ``U_stay = 0``;
@@ -262,7 +263,10 @@ class MobilityService:
     def update_detection(self) -> None:
         """Chance a violating trip between each pair of districts is detected today."""
         p = self.params
-        staff_by_district = np.bincount(self.cp_district, weights=self.cp_staff,
+        # staff beyond a post's need adds nothing (crowded posts): overlaps waste officers
+        crowding = np.minimum(1.0, self.cp_needed / np.maximum(self.cp_officers, 1))
+        effective = self.cp_staff * crowding
+        staff_by_district = np.bincount(self.cp_district, weights=effective,
                                         minlength=len(self.district_keys))
         miss = (1.0 - p.detection_per_officer) ** staff_by_district
         if self.centre is not None:
