@@ -345,28 +345,51 @@ def _fact4(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
     return out
 
 
+#: Below this share of the outcome's variance (Sobol ST) a factor is negligible.
+NEGLIGIBLE_ST = 0.01
+#: Below this share of the largest μ* (Morris) a factor is negligible.
+NEGLIGIBLE_MU = 0.05
+
+
 def _factor_matters(res: Results, sens: Sensitivity | None, factor: str, col: str, perf: str,
                     sign: int) -> FactCheck:
-    direction, _, _, ev_rho = _spearman(res, col, perf, sign)
+    """Fact 4 for one factor: not negligible (sensitivity) and in the expected direction (ρ).
+
+    The sensitivity verdict is three-way: the CI lies above the negligible
+    level (matters), below it (negligible), or straddles it (too few samples
+    to tell: reported as not testable, never as a failure).
+    """
+    direction, rho, _, ev_rho = _spearman(res, col, perf, sign)
     table = sens.indices if sens is not None else pd.DataFrame()
     row = table[(table.outcome == perf) & (table.parameter == col)] if len(table) else table
-    if sens is not None and len(row):
-        r = row.iloc[0]
-        if sens.method == "sobol":
-            lower = r.ST - r.ST_conf
-            matters = bool(lower > 0 and r.ST >= 0.01)
-            ev = (f"ST = {_fmt(r.ST)} ± {_fmt(r.ST_conf)} (S1 = {_fmt(r.S1)}), rank {r['rank']}"
-                  f" for {perf}; {ev_rho}")
-            test = "Sobol ST: 95 % CI above 0 and ST ≥ 0.01; Spearman ρ in the expected direction"
-        else:
-            top = table[table.outcome == perf].mu_star.max()
-            matters = bool(r.mu_star - r.mu_star_conf > 0 and r.mu_star >= 0.05 * top)
-            ev = f"μ* = {_fmt(r.mu_star)} ± {_fmt(r.mu_star_conf)}, rank {r['rank']}; {ev_rho}"
-            test = "Morris μ*: 95 % CI above 0 and ≥ 5 % of the largest; ρ in expected direction"
-        holds = matters and direction
+    if sens is None or not len(row):
+        return FactCheck(4, f"{factor} ({col})", "holds" if direction else "does not hold",
+                         "Spearman ρ in the expected direction, α 0.05", ev_rho)
+    r = row.iloc[0]
+    if sens.method == "sobol":
+        value, half, floor = r.ST, r.ST_conf, NEGLIGIBLE_ST
+        ev = f"ST = {_fmt(r.ST)} ± {_fmt(r.ST_conf)} (S1 = {_fmt(r.S1)}), rank {r['rank']}"
+        test = (f"Sobol ST: 95 % CI above 0 and ST ≥ {NEGLIGIBLE_ST} (negligible if the CI "
+                "lies below it); Spearman ρ in the expected direction")
     else:
-        holds, ev, test = direction, ev_rho, "Spearman ρ in the expected direction, α 0.05"
-    return FactCheck(4, f"{factor} ({col})", "holds" if holds else "does not hold", test, ev)
+        floor = NEGLIGIBLE_MU * table[table.outcome == perf].mu_star.max()
+        value, half = r.mu_star, r.mu_star_conf
+        ev = f"μ* = {_fmt(r.mu_star)} ± {_fmt(r.mu_star_conf)}, rank {r['rank']}"
+        test = (f"Morris μ*: 95 % CI above 0 and μ* ≥ {NEGLIGIBLE_MU:.0%} of the largest; "
+                "Spearman ρ in the expected direction")
+    ev = f"{ev} for {perf}; {ev_rho}"
+    if value - half > 0 and value >= floor:
+        if direction:
+            status = "holds"
+        elif not rho * sign > 0:  # the wrong sign, none, or nan
+            status = "does not hold"
+        else:
+            status, ev = "not testable", f"{ev}; inconclusive: the direction is not significant"
+    elif value + half < floor:
+        status = "does not hold"
+    else:
+        status, ev = "not testable", f"{ev}; inconclusive: the CI is too wide at this sample size"
+    return FactCheck(4, f"{factor} ({col})", status, test, ev)
 
 
 def _fact5(res: Results, sens: Sensitivity | None) -> list[FactCheck]:

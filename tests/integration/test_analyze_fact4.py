@@ -4,9 +4,12 @@ DESIGN §3 fact 4: facilitative leadership, open communication, simpler
 workflows and competent staff each raise performance — the sensitivity
 analysis ranks them and finds none negligible. The shipped
 ``experiments/success_factors_sobol.toml`` is run as shipped except for a
-smaller Saltelli base sample, one replication and fewer citizens, then analysed
-by the same path as ``collabsim analyze``; each factor's total-order index on
-permits issued after the start must be clearly above zero.
+smaller Saltelli base sample and one replication (128 runs, about 100 s on two
+cores), then analysed by the same path as ``collabsim analyze``; each factor's
+total-order index on permits issued after the start must be clearly above zero.
+(At this size the 95 % CIs are as wide as the larger indices, so the threshold
+is on ST itself; the full-size spec is what ``collabsim analyze`` judges by its
+CIs.)
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from collabsim.analysis.facts import FOUR_FACTORS
 pytestmark = pytest.mark.slow
 
 N_BASE = 16          # Saltelli base sample (shipped: 64): 16 × (6 + 2) = 128 runs
-CITIZENS = 5000      # shipped: the preset's 10,000
 ST_MIN = 0.05        # "clearly above zero": at least 5 % of the outcome's variance
 OUTCOME = "permits_issued_per_month_after"
 
@@ -36,8 +38,7 @@ def sobol(tmp_path_factory):
         pytest.skip("experiments/success_factors_sobol.toml is not shipped")
     raw = tomllib.loads(spec.read_text())
     raw["sampler"]["n"] = min(raw["sampler"]["n"], N_BASE)
-    raw["replications"] = 1
-    raw["n_citizens"] = CITIZENS
+    raw["replications"] = 1  # fewer citizens would drown the factors in noise (tried: 5,000)
     out = tmp_path_factory.mktemp("fact4") / "sobol"
     run_experiment(load_experiment(raw, base_dir=spec.parent), out, runner="processes",
                    workers=2)
@@ -59,5 +60,5 @@ def test_four_success_factors_have_total_order_index_above_zero(sobol):
 def test_fact4_reported_in_the_stylized_facts(sobol):
     rows = sobol.tables["stylized_fact_tests"]
     rows = rows[rows.fact == 4]
-    assert len(rows) == 4 and not (rows.status == "not testable").any()
-    assert rows.evidence.str.contains("ST = ").all()
+    assert len(rows) == 4 and rows.evidence.str.contains("ST = ").all()
+    assert "does not hold" not in set(rows.status), rows[["part", "status", "evidence"]]
