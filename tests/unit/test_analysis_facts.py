@@ -165,3 +165,10 @@ def test_fact5_from_a_roles_and_socialisation_grid(tmp_path):
     assert rows == {"jcoc vs jcoc_siloed": "holds", "awareness → compliance": "holds",
                     "clear roles (agencies.*.role_clarity)": "holds",
                     "socialisation (mobility.campaigns.*.reach)": "holds"}
+
+
+def test_fact4_small_noisy_design_is_inconclusive_not_failed(tmp_path):
+    res = _sobol_dir(tmp_path / "s", FOUR, n=8, noise=3.0)
+    rows = [c for c in check_facts(res, sensitivity(res)) if c.fact == 4]
+    assert "not testable" in {c.status for c in rows}
+    assert any("inconclusive" in c.evidence for c in rows)
