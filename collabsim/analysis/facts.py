@@ -329,8 +329,14 @@ def _regulation_alone(res: Results) -> list[FactCheck]:
                       f"{by_point.ngroups} parameter points without it; best: {ev}")]
 
 
+#: Fact 4's performance outcome and its direction: service speed (lower processing days is
+#: better) first. Throughput is demand-limited where capacity suffices (permits ≈ applications),
+#: so supply-side factors show in speed before they show in permits.
+FACT4_OUTCOMES = (("mean_processing_days_after", -1), ("permits_issued_per_month_after", 1))
+
+
 def _fact4(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
-    perf = next((o for o in PERFORMANCE if o in res.outcomes), None)
+    perf, flip = next(((o, d) for o, d in FACT4_OUTCOMES if o in res.outcomes), (None, 1))
     if perf is None or not res.parameter_columns:
         return [FactCheck(4, "success factors", "not testable", "Sobol ST / Morris μ* / ρ",
                           "needs a sweep over the four success factors (e.g. "
@@ -341,7 +347,7 @@ def _fact4(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
         if not cols:
             out.append(FactCheck(4, factor, "not testable", "—", "not varied in this design"))
             continue
-        out.append(_factor_matters(res, sens, factor, cols[0], perf, sign))
+        out.append(_factor_matters(res, sens, factor, cols[0], perf, sign * flip))
     return out
 
 
