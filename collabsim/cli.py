@@ -173,6 +173,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     ts.to_parquet(out / "timeseries.parquet", index=False)
     wide = headline_table(table, [*HEADLINE, *MOBILITY_HEADLINE])
     wide.to_csv(out / "headline.csv")
+    (out / "manifest.json").write_text(json.dumps(_compare_manifest(args, scenarios, overrides),
+                                                  indent=2))
     start = scenarios[0].collaboration_start
     metrics = [m for m in PLOT_METRICS if m in ts]
     if "mobility_index" in ts:
@@ -185,9 +187,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
           "mean [95 % CI]:")
     if len(wide):
         print(wide.to_string())
-    print(f"-> {out}/compare.csv, headline.csv, runs.csv, timeseries.parquet, "
+    print(f"-> {out}/compare.csv, headline.csv, runs.csv, timeseries.parquet, manifest.json, "
           "timeseries_bands.png, before_after.png")
     return 0
+
+
+def _compare_manifest(args: argparse.Namespace, scenarios, overrides: dict) -> dict:
+    """What a comparison ran, so its runs can be repeated (and re-run by `analyze`)."""
+    from collabsim import __version__
+    from collabsim.rng import replicate_seeds
+
+    return {"kind": "compare", "collabsim": __version__,
+            "scenarios": [s.name for s in scenarios], "sources": list(args.scenarios),
+            "replications": args.replications, "root_seed": args.seed,
+            "seeds": replicate_seeds(args.seed, args.replications),
+            "steps": args.steps, "n_citizens": args.citizens, "overrides": overrides,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -122,6 +122,7 @@ def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> Ru
     spec = res.spec
     overrides = dict(spec.get(next((k for k in _OVERRIDE_KEYS if isinstance(spec.get(k), dict)),
                                    "_none"), {}))
+    overrides.update(res.manifest.get("overrides") or {})  # a comparison's --set
     for p in res.parameters:
         value = row[p.column]
         if isinstance(value, float) and math.isnan(value):

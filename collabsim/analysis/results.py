@@ -86,7 +86,7 @@ class Results:
         kind: ``"sweep"`` or ``"compare"``.
         runs: One row per run, failed runs included (``status`` = "failed").
         timeseries: Long time series with ``run_id`` and ``day``, or None.
-        manifest: The parsed ``manifest.json`` (empty for a comparison).
+        manifest: The parsed ``manifest.json`` (a comparison's records its settings).
         sampler: ``"grid"``, ``"lhs"``, ``"sobol"``, ``"morris"``, or None.
         parameters: The declared parameters present as columns.
         outcomes: Numeric summary outcome columns.
@@ -209,7 +209,9 @@ def _load_compare(path: Path) -> Results:
         raw = raw.drop(columns=[c for c in ("run_id",) if c in raw])
         ts = raw.merge(keys, on=["scenario", "replicate"], how="inner")
         ts = ts.drop(columns=["scenario", "replicate", "seed"], errors="ignore")
-    return Results(path, "compare", runs, ts, {}, None, [], _outcome_columns(runs, []), None)
+    manifest = _read_manifest(path / "manifest.json")  # steps, citizens, overrides, seeds
+    return Results(path, "compare", runs, ts, manifest, None, [], _outcome_columns(runs, []),
+                   None)
 
 
 def _read_manifest(p: Path) -> dict[str, Any]:
