@@ -22,6 +22,7 @@ worker every time is recorded as failed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import importlib
 import logging
 import multiprocessing as mp
 import os
@@ -411,6 +412,9 @@ class DaskRunner(_ExecutorRunner):
                 raise CollabsimError(f"--scheduler {self.scheduler}: cannot connect "
                                      f"({exc}); is `dask scheduler` running there?") from None
         self._check_workers()
+        # import the model on every worker now (as `dask worker --preload collabsim.runner`
+        # does), not inside the first task: spawned workers start without it
+        self.client.run(importlib.import_module, "collabsim.runner")
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
         self.executor = self.client.get_executor(pure=False)
