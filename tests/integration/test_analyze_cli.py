@@ -27,9 +27,21 @@ def test_analyze_a_comparison(compared, capsys):
     assert "differs" not in out  # the re-run for the network reproduced the recorded runs
 
 
-def test_rerun_without_recorded_settings_is_flagged(compared, capsys):
+def test_rerun_uses_the_settings_the_comparison_recorded(compared, capsys):
+    """The comparison's manifest records --citizens, so a re-run needs no option."""
     assert main(["analyze", str(compared), "--network-run", "0", "--format", "png",
                  "--analysis-dir", str(compared / "a2")]) == 0
+    assert "differs" not in capsys.readouterr().out
+
+
+def test_rerun_without_recorded_settings_is_flagged(compared, tmp_path, capsys):
+    """Negative control: without the manifest the re-run runs at the scenario's own size."""
+    import shutil
+
+    bare = tmp_path / "bare"
+    shutil.copytree(compared, bare, ignore=shutil.ignore_patterns("manifest.json", "a2",
+                                                                   "analysis"))
+    assert main(["analyze", str(bare), "--network-run", "0", "--format", "png"]) == 0
     assert "re-run differs from the recorded run" in capsys.readouterr().out
 
 
