@@ -133,6 +133,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _fmt(row) -> str:
+    if row["mean"] != row["mean"]:  # NaN: the metric does not apply to this scenario
+        return "n/a"
     return f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
 
 
