@@ -7,10 +7,7 @@ states its unit and range), so a label can never disagree with the schema.
 from __future__ import annotations
 
 import re
-import typing
 from functools import lru_cache
-
-from pydantic import BaseModel
 
 __all__ = ["UNITS", "outcome_label", "outcome_unit", "parameter_label", "short_parameter"]
 
@@ -85,31 +82,15 @@ def outcome_label(col: str) -> str:
 @lru_cache(maxsize=256)
 def _field_info(path: str) -> tuple[str, str] | None:
     """``(description, annotation name)`` of a scenario key path, or None."""
-    from collabsim.scenario.schema import Scenario
+    from collabsim.scenario.schema import unwrap_optional, walk_schema
 
-    tp: typing.Any = Scenario
-    field = None
-    for part in path.split("."):
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(part)
-            if field is None:
-                return None
-            tp = field.annotation
-        elif typing.get_origin(tp) in (dict, list):
-            tp = typing.get_args(tp)[-1]
-        else:
-            return None
+    try:
+        _, field = walk_schema(path)
+    except KeyError:
+        return None
     if field is None:
         return None
-    return field.description or "", getattr(_unwrap(field.annotation), "__name__", "")
-
-
-def _unwrap(tp: typing.Any) -> typing.Any:
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if typing.get_origin(tp) in (typing.Union, __import__("types").UnionType) and len(args) == 1:
-        return args[0]
-    return tp
+    return field.description or "", getattr(unwrap_optional(field.annotation), "__name__", "")
 
 
 def short_parameter(path: str) -> str:

@@ -30,7 +30,6 @@ import hashlib
 import json
 import math
 import tomllib
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from pydantic.fields import FieldInfo
 from collabsim.errors import CollabsimError
 from collabsim.rng import MAX_SEED, replicate_seeds
 from collabsim.scenario import Scenario, ScenarioError, load_scenario, resolve
+from collabsim.scenario.schema import walk_schema
 
 __all__ = [
     "EXPERIMENT_DIR",
@@ -228,14 +228,6 @@ class Leaf:
         return f"{lo}–{hi}"
 
 
-def _unwrap(tp: Any) -> Any:
-    """``X | None`` -> ``X``."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return args[0] if len(args) == 1 else tp
-    return tp
-
-
 def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
@@ -281,30 +273,10 @@ def schema_leaf(path: str) -> Leaf:
         ValueError: with a one-line reason (unknown key, a table where a value
             is needed, ``*`` on a list).
     """
-    tp: Any = Scenario
-    info: FieldInfo | None = None
-    done: list[str] = []
-    for part in path.split("."):
-        tp = _unwrap(tp)
-        where = ".".join(done) or "the scenario"
-        if _is_model(tp):
-            info = tp.model_fields.get(part)
-            if info is None:
-                hint = "'*' matches keyed tables only" if part == "*" else "unknown key"
-                raise ValueError(f"{hint} '{part}' in {where}; allowed: "
-                                 f"{', '.join(tp.model_fields)}")
-            tp = info.annotation
-        elif typing.get_origin(tp) is dict:
-            tp, info = typing.get_args(tp)[1], None
-        elif typing.get_origin(tp) is list:
-            if not part.isdigit() and part != "*":
-                raise ValueError(f"{where} is a list: name an item by its index (0, 1, ...) "
-                                 "or '*' for every item")
-            tp, info = typing.get_args(tp)[0], None
-        else:
-            raise ValueError(f"{where} is a value, not a table")
-        done.append(part)
-    tp = _unwrap(tp)
+    try:
+        tp, info = walk_schema(path)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
     if _is_model(tp) or typing.get_origin(tp) is dict:
         raise ValueError(f"{path} is a table, not a value")
     kind, choices = _kind(tp)

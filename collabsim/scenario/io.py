@@ -13,7 +13,6 @@ import copy
 import fnmatch
 import re
 import tomllib
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from collabsim.errors import CollabsimError
-from collabsim.scenario.schema import Scenario
+from collabsim.scenario.schema import Scenario, walk_schema
 
 __all__ = [
     "PRESET_DIR",
@@ -183,30 +182,13 @@ def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str] | None:
     """The keys a schema node at ``loc`` accepts (for 'unknown key' messages)."""
-    tp: Any = Scenario
-    for part in loc:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(str(part))
-            if field is None:
-                return None
-            tp = field.annotation
-        elif typing.get_origin(tp) in (dict, list):
-            tp = typing.get_args(tp)[-1]
-        else:
-            return None
-    tp = _unwrap(tp)
+    try:
+        tp, _ = walk_schema(loc)
+    except KeyError:
+        return None
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return list(tp.model_fields)
     return None
-
-
-def _unwrap(tp: Any) -> Any:
-    """Strip ``X | None`` down to ``X``."""
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if typing.get_origin(tp) in (typing.Union, __import__("types").UnionType):
-        return args[0] if len(args) == 1 else tp
-    return tp
 
 
 def _format_errors(exc: ValidationError, origin: str,

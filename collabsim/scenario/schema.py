@@ -11,9 +11,13 @@ and the preparedness factors in [0, 1].
 
 from __future__ import annotations
 
-from typing import Literal
+import types
+import typing
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 __all__ = [
     "AgencyParams",
@@ -29,6 +33,8 @@ __all__ = [
     "Scenario",
     "SocialNetworkParams",
     "Stage",
+    "unwrap_optional",
+    "walk_schema",
 ]
 
 
@@ -462,3 +468,56 @@ class Scenario(_Closed):
         if self.warmup_days > self.collaboration_start:
             raise ValueError("warmup_days must not exceed collaboration_start")
         return self
+
+
+def unwrap_optional(tp: Any) -> Any:
+    """``X | None`` -> ``X`` (other types unchanged)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
+
+
+def walk_schema(path: str | Sequence[Any]) -> tuple[Any, FieldInfo | None]:
+    """Follow a key path through the :class:`Scenario` schema.
+
+    Table keys (``agencies.pupr``) and list items (``licensing.stages.1``) are
+    stepped into by any key, ``*`` included. This is the one place the schema is
+    walked: error messages, experiment specs, sliders and labels all use it.
+
+    Args:
+        path: A dotted key path, or its parts.
+
+    Returns:
+        The type the path reaches (Optional unwrapped) and the field info of the
+        last named field on the way (None if the path ends inside a table/list).
+
+    Raises:
+        KeyError: with a one-line reason (unknown key, list item not an index or
+            ``*``, a key below a value).
+    """
+    parts = path.split(".") if isinstance(path, str) else [str(p) for p in path]
+    tp: Any = Scenario
+    info: FieldInfo | None = None
+    done: list[str] = []
+    for part in parts:
+        tp = unwrap_optional(tp)
+        where = ".".join(done) or "the scenario"
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            info = tp.model_fields.get(part)
+            if info is None:
+                hint = "'*' matches keyed tables only" if part == "*" else "unknown key"
+                raise KeyError(f"{hint} '{part}' in {where}; allowed: "
+                               f"{', '.join(tp.model_fields)}")
+            tp = info.annotation
+        elif typing.get_origin(tp) is dict:
+            tp, info = typing.get_args(tp)[1], None
+        elif typing.get_origin(tp) is list:
+            if not part.isdigit() and part != "*":
+                raise KeyError(f"{where} is a list: name an item by its index (0, 1, ...) "
+                               "or '*' for every item")
+            tp, info = typing.get_args(tp)[0], None
+        else:
+            raise KeyError(f"{where} is a value, not a table")
+        done.append(part)
+    return unwrap_optional(tp), info

@@ -12,16 +12,15 @@ validated override path as the command line's ``--set``
 from __future__ import annotations
 
 import math
-import typing
 from dataclasses import dataclass
 from typing import Any
 
 import annotated_types
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from collabsim.model import FLAT_PARAMETERS
 from collabsim.scenario import Scenario
+from collabsim.scenario.schema import unwrap_optional, walk_schema
 
 __all__ = [
     "CONTROLS",
@@ -77,12 +76,6 @@ CONTROLS: tuple[Control, ...] = (
 )
 
 
-def _unwrap(tp: Any) -> Any:
-    """``X | None`` -> ``X``."""
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    return args[0] if len(args) == 1 and type(None) in typing.get_args(tp) else tp
-
-
 def schema_field(path: str) -> FieldInfo:
     """The pydantic field a scenario key path ends at.
 
@@ -96,20 +89,8 @@ def schema_field(path: str) -> FieldInfo:
     Raises:
         KeyError: if the path does not name a field of the schema.
     """
-    tp: Any = Scenario
-    field: FieldInfo | None = None
-    for part in path.split("."):
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(part)
-            if field is None:
-                raise KeyError(f"{path}: no field '{part}' in {tp.__name__}")
-            tp = field.annotation
-        elif typing.get_origin(tp) in (dict, list):
-            tp = typing.get_args(tp)[-1]
-        else:
-            raise KeyError(f"{path}: '{part}' goes below a value")
-    if field is None or _unwrap(tp) is not _unwrap(field.annotation):
+    tp, field = walk_schema(path)
+    if field is None or tp is not unwrap_optional(field.annotation):
         raise KeyError(f"{path}: ends at a table, not a value")
     return field
 
@@ -163,7 +144,7 @@ def _start_value(scenario: Scenario, control: Control, kind: str) -> Any:
 def _spec(scenario: Scenario, control: Control) -> dict[str, Any]:
     """A Mesa-style user parameter (``{"type": "SliderFloat", ...}``) for one control."""
     field = schema_field(control.path)
-    tp = _unwrap(field.annotation)
+    tp = unwrap_optional(field.annotation)
     help_text = field.description or ""
     if control.path.startswith("agencies.*."):
         help_text = f"Sets every agency. {help_text}"
