@@ -26,11 +26,19 @@ __all__ = [
 DAYS_PER_MONTH = 365.25 / 12
 
 
-def _lic(name: str, doc: str) -> Callable[[Any], float]:
+def _today(service: str, key: str) -> Callable[[Any], float]:
+    """Reporter of a service's count for the day just simulated."""
     def reporter(m: CollabModel) -> float:
-        return m.licensing.today[name]
-    reporter.__name__ = name
-    reporter.__doc__ = doc
+        return getattr(m, service).today[key]
+    reporter.__name__ = f"{service}_{key}"
+    return reporter
+
+
+def _value(service: str, method: str) -> Callable[[Any], float]:
+    """Reporter of the value a service method returns for the day."""
+    def reporter(m: CollabModel) -> float:
+        return getattr(getattr(m, service), method)()
+    reporter.__name__ = f"{service}_{method}"
     return reporter
 
 
@@ -111,22 +119,6 @@ def mean_officer_effort(m: CollabModel) -> float:
     return float(e.mean()) if e.size else 0.0
 
 
-def _mob(method: str, doc: str) -> Callable[[Any], float]:
-    def reporter(m: CollabModel) -> float:
-        return getattr(m.mobility, method)()
-    reporter.__name__ = method
-    reporter.__doc__ = doc
-    return reporter
-
-
-def _mob_today(key: str, doc: str) -> Callable[[Any], float]:
-    def reporter(m: CollabModel) -> float:
-        return m.mobility.today[key]
-    reporter.__name__ = key
-    reporter.__doc__ = doc
-    return reporter
-
-
 PHASE_CODES = {"baseline": 0, "education": 1, "enforcement": 2, "lifted": 3}
 
 
@@ -160,14 +152,14 @@ def mobility_reporters() -> dict[str, Callable[[Any], float]]:
     """Reporters of the mobility-control service, keyed by column name."""
     return {
         "restriction_phase": restriction_phase,
-        "trips": _mob_today("trips", "Trips made today."),
-        "violations": _mob_today("violations", "Violating trips today."),
-        "violations_detected": _mob_today("detected", "Violating trips detected today."),
-        "mobility_index": _mob("mobility_index", "Trips ÷ baseline mean trips."),
-        "compliance_rate": _mob("compliance_rate", "Share of non-essential citizens complying."),
-        "awareness_rate": _mob("awareness_rate", "Share of citizens aware of the rules."),
-        "perceived_risk": _mob("perceived_risk", "Mean perceived detection chance."),
-        "enforcement_coverage": _mob("enforcement_coverage", "Needed posts filled (0–1)."),
+        "trips": _today("mobility", "trips"),
+        "violations": _today("mobility", "violations"),
+        "violations_detected": _today("mobility", "detected"),
+        "mobility_index": _value("mobility", "mobility_index"),
+        "compliance_rate": _value("mobility", "compliance_rate"),
+        "awareness_rate": _value("mobility", "awareness_rate"),
+        "perceived_risk": _value("mobility", "perceived_risk"),
+        "enforcement_coverage": _value("mobility", "enforcement_coverage"),
         "checkpoint_gaps": checkpoint_gaps,
         "checkpoint_overlaps": checkpoint_overlaps,
         "officers_deployed": officers_deployed,
@@ -178,11 +170,11 @@ def mobility_reporters() -> dict[str, Callable[[Any], float]]:
 def licensing_reporters() -> dict[str, Callable[[Any], float]]:
     """Reporters of the licensing service, keyed by column name."""
     return {
-        "applications_submitted": _lic("submitted", "Files submitted today."),
-        "permits_issued": _lic("issued", "Permits issued today."),
-        "rejected": _lic("rejected", "Files rejected today."),
-        "abandoned": _lic("abandoned", "Files abandoned by applicants today."),
-        "informal": _lic("informal", "Needs met informally today."),
+        "applications_submitted": _today("licensing", "submitted"),
+        "permits_issued": _today("licensing", "issued"),
+        "rejected": _today("licensing", "rejected"),
+        "abandoned": _today("licensing", "abandoned"),
+        "informal": _today("licensing", "informal"),
         "backlog": backlog,
         "stalled_files": stalled_files,
         "mean_processing_days": mean_processing_days,
