@@ -18,7 +18,7 @@ from pathlib import Path
 
 from collabsim.errors import CollabsimError
 
-__all__ = ["Progress", "add_scenario_options", "main", "overrides_from"]
+__all__ = ["add_scenario_options", "main", "overrides_from"]
 
 _PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli")
 
@@ -45,38 +45,6 @@ MOBILITY_HEADLINE = [
 PLOT_METRICS = ["applications_submitted", "permits_issued", "backlog", "mean_processing_days",
                 "levy_target_share", "informal_share", "mean_trust", "mean_commitment",
                 "mean_officer_effort"]
-
-
-class Progress:
-    """Progress on long work: a tqdm bar on a terminal, short log lines otherwise."""
-
-    def __init__(self, total: int, desc: str, stream=None):
-        self.total = total
-        self.stream = stream or sys.stderr
-        self.start = time.monotonic()
-        self._last_log = 0.0
-        self.bar = None
-        if getattr(self.stream, "isatty", lambda: False)():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=desc, unit="run", file=self.stream)
-        self.desc = desc
-
-    def __call__(self, done: int, total: int | None = None) -> None:
-        """Report that ``done`` units are complete."""
-        if self.bar is not None:
-            self.bar.update(done - self.bar.n)
-            if done >= self.total:
-                self.bar.close()
-            return
-        now = time.monotonic()
-        if done < self.total and now - self._last_log < 5:
-            return
-        self._last_log = now
-        rate = done / max(now - self.start, 1e-9)
-        eta = (self.total - done) / rate if rate > 0 else float("inf")
-        print(f"{self.desc}: {done}/{self.total} runs, {rate * 60:.1f} runs/min, "
-              f"ETA {eta:.0f} s", file=self.stream, flush=True)
 
 
 def add_scenario_options(p: argparse.ArgumentParser) -> None:
@@ -150,6 +118,19 @@ def headline_table(table, keys=HEADLINE):
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
 
+def _compare_progress():
+    """The sweep's progress display (bar on a terminal, log lines otherwise) for compare."""
+    from collabsim.experiments.cli import SweepProgress
+    from collabsim.experiments.runners import Status
+
+    show, start = SweepProgress("compare"), time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        show(Status(done, total, 0, done, total, time.monotonic() - start))
+
+    return progress
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios over replications: CI table, CSV and plots."""
     from collabsim.analysis.plots import plot_before_after, plot_compare_bands
@@ -164,7 +145,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise CollabsimError(f"compare: scenario names must differ (got {', '.join(names)})")
-    progress = Progress(len(scenarios) * args.replications, "compare")
+    progress = _compare_progress()
     summaries, ts = compare(scenarios, args.replications, args.seed, args.steps, args.citizens,
                             progress=progress)
     table = confidence_table(summaries)

@@ -162,6 +162,7 @@ class LicensingService:
         self._today_durations: list[np.ndarray] = []
         self._today_delays: list[np.ndarray] = []
         self._last = {"mean_days": 0.0, "p90_days": 0.0, "within_sla": 0.0, "delay": 0.0}
+        self._recent = {"durations": np.zeros(0), "delays": np.zeros(0)}
 
     # ----------------------------------------------------------------- views
     @property
@@ -249,6 +250,9 @@ class LicensingService:
         self._durations.append(np.concatenate([np.zeros(0), *self._today_durations]))
         self._delays.append(np.concatenate([np.zeros(0), *self._today_delays]))
         self._today_durations, self._today_delays = [], []
+        # the 30-day windows, gathered once a day for every metric that reads them
+        self._recent = {"durations": np.concatenate(self._durations),
+                        "delays": np.concatenate(self._delays)}
 
     def arrive_needs(self, day: int) -> None:
         """Idle citizens develop a need for the permit (``need_rate`` per day)."""
@@ -665,12 +669,9 @@ class LicensingService:
         """Files currently blocked for want of a regulation."""
         return int(self.files.blocked[: self.files.n].sum())
 
-    def _window(self, which: deque[np.ndarray]) -> np.ndarray:
-        return np.concatenate(which) if which else np.zeros(0)
-
-    def _windowed(self, key: str, which: deque[np.ndarray], stat) -> float:
+    def _windowed(self, key: str, which: str, stat) -> float:
         """A statistic over the last 30 days; its last known value if the window is empty."""
-        d = self._window(which)
+        d = self._recent[which]
         if d.size:
             self._last[key] = float(stat(d))
         return self._last[key]
@@ -680,20 +681,20 @@ class LicensingService:
 
         Keeps its last known value through 30 days without an issue (0 before the first).
         """
-        return self._windowed("mean_days", self._durations, np.mean)
+        return self._windowed("mean_days", "durations", np.mean)
 
     def p90_processing_days(self) -> float:
         """90th percentile of processing days over the last 30 days (last known value)."""
-        return self._windowed("p90_days", self._durations, lambda d: np.percentile(d, 90))
+        return self._windowed("p90_days", "durations", lambda d: np.percentile(d, 90))
 
     def within_service_level(self) -> float:
         """Share of permits issued in the last 30 days within the service-level target."""
         sla = self.params.service_level_days
-        return self._windowed("within_sla", self._durations, lambda d: (d <= sla).mean())
+        return self._windowed("within_sla", "durations", lambda d: (d <= sla).mean())
 
     def handoff_delay(self) -> float:
         """Mean delay of hand-offs in the last 30 days (days; includes bounces)."""
-        return self._windowed("delay", self._delays, np.mean)
+        return self._windowed("delay", "delays", np.mean)
 
     def informal_share(self) -> float:
         """Share of acted-on needs met informally so far.
