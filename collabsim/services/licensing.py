@@ -381,8 +381,8 @@ class LicensingService:
         o = m.officers
         w = m.officer_active.astype(float)
         q = np.bincount(o.agency_of, weights=o.competence * o.effort * w,
-                        minlength=len(m.agency_list))
-        k = np.bincount(o.agency_of, weights=w, minlength=len(m.agency_list))
+                        minlength=len(m.agency_list)).astype(float)
+        k = np.bincount(o.agency_of, weights=w, minlength=len(m.agency_list)).astype(float)
         return np.divide(q, k, out=np.zeros_like(q), where=k > 0)
 
     def work_queues(self, day: int) -> None:
