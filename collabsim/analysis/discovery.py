@@ -36,8 +36,11 @@ _OPS: dict[str, Callable] = {"<=": operator.le, ">=": operator.ge, "==": operato
                              "!=": operator.ne, "<": operator.lt, ">": operator.gt}
 _RULE = re.compile(r"^\s*([A-Za-z0-9_.*]+)\s*(<=|>=|==|!=|<|>)\s*([-+0-9.eE]+)\s*$")
 
-#: Failure rules tried by default when their outcome is present.
-DEFAULT_RULES = ("levy_target_share_final<0.5", "mobility_index_enforcement>0.8")
+#: Failure rules tried by default when their outcome is present. Each entry is a family of
+#: alternatives, the first present wins: the levy share over the after window where the
+#: results have it, else the cumulative share at the end.
+DEFAULT_RULES = (("levy_target_share_after<0.5", "levy_target_share_final<0.5"),
+                 ("mobility_index_enforcement>0.8",))
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,11 @@ def parse_rule(text: str, columns: Sequence[str] | None = None) -> FailureRule:
 
 def default_rules(res: Results) -> list[FailureRule]:
     """The :data:`DEFAULT_RULES` whose outcome varies in these results, and ``failed`` if any."""
-    rules = [parse_rule(t) for t in DEFAULT_RULES]
-    rules = [r for r in rules if r.column in res.outcomes and res.ok[r.column].nunique() > 1]
+    rules = []
+    for family in DEFAULT_RULES:
+        present = [r for r in map(parse_rule, family) if r.column in res.outcomes]
+        if present and res.ok[present[0].column].nunique() > 1:
+            rules.append(present[0])
     if len(res.failed):
         rules.append(FailureRule("failed"))
     return rules
@@ -166,8 +172,9 @@ def discover(res: Results, rule: FailureRule | str, max_boxes: int = 2,
         mass_min: PRIM's minimum box mass.
         peel_alpha: PRIM's peeling fraction.
         min_density_gain: A box is kept only if its density is at least this
-            many times the failure rate among the runs it was found in (and
-            at least the overall failure rate).
+            many times the failure rate among the runs it was found in, or,
+            where that is out of reach (a rate above ``1 / min_density_gain``),
+            half-way from that rate to 1; and at least the overall failure rate.
         min_box_coverage: A box is kept only if it holds at least this share
             of all failures.
         max_qp: A box is kept only if at least one of its restrictions has a
@@ -217,7 +224,7 @@ def _peel_boxes(found: Discovery, p: object, x: pd.DataFrame, y: np.ndarray, max
         row = box.peeling_trajectory.iloc[chosen]
         limits = _limits(box, chosen, x)
         significant = bool((limits[["qp_low", "qp_high"]].min(axis=1) < max_qp).any())
-        if (row["density"] < max(min_density_gain * remaining_rate, found.base_rate)
+        if (row["density"] < _density_needed(remaining_rate, found.base_rate, min_density_gain)
                 or row["coverage"] < min_box_coverage or not significant):
             break
         box.select(chosen)  # the next box is sought among the runs outside this one
@@ -230,6 +237,16 @@ def _peel_boxes(found: Discovery, p: object, x: pd.DataFrame, y: np.ndarray, max
             break
 
 
+def _density_needed(rate: float, base_rate: float, gain: float) -> float:
+    """Least density a box must reach among runs failing at ``rate``.
+
+    ``gain`` times the rate — but where that is out of reach (a rate above
+    ``1 / gain``, e.g. three runs in four failing) half-way from the rate to 1
+    is enough; never below the overall failure rate.
+    """
+    return max(min(gain * rate, rate + (1.0 - rate) / 2.0), base_rate)
+
+
 def _choose(traj: pd.DataFrame, min_coverage: float) -> int:
     """Highest density with coverage ≥ min_coverage; ties to the larger coverage."""
     ok = traj[traj["coverage"] >= min_coverage]
@@ -240,13 +257,23 @@ def _choose(traj: pd.DataFrame, min_coverage: float) -> int:
 
 
 def _limits(box, i: int, x: pd.DataFrame) -> pd.DataFrame:
-    """The restricted dimensions of trajectory point ``i`` with the full ranges and quasi-p."""
-    _, lims = box.inspect(i, style="data")[0]
+    """The restricted dimensions of trajectory point ``i`` with the full ranges and quasi-p.
+
+    Read from the box's own ``box_lims`` and ``p_values`` rather than through
+    ``box.inspect(style="data")``: that writes a categorical restriction (a set
+    of levels) into a float table, which pandas 3 refuses (``Invalid value
+    '{'false'}' for dtype 'float64'``).
+    """
+    lims, init = box.box_lims[i], box.box_lims[0]
+    p_values = box.p_values[i]
     rows = []
-    for param in lims.index:
-        values = lims.loc[param].to_numpy()
-        lo, hi, qp_lo, qp_hi = values[0], values[1], values[2], values[3]
-        row = {"parameter": param, "qp_low": _num(qp_lo), "qp_high": _num(qp_hi)}
+    for param in lims.columns:
+        lo, hi = lims[param].iloc[0], lims[param].iloc[1]
+        lo0, hi0 = init[param].iloc[0], init[param].iloc[1]
+        if _same(lo, lo0) and _same(hi, hi0):
+            continue  # not restricted
+        qp = [*p_values.get(param, ()), np.nan, np.nan]
+        row = {"parameter": param, "qp_low": _num(qp[0]), "qp_high": _num(qp[1])}
         if pd.api.types.is_numeric_dtype(x[param]):
             row.update(low=float(lo), high=float(hi), range_low=float(x[param].min()),
                        range_high=float(x[param].max()), levels="")
@@ -259,11 +286,19 @@ def _limits(box, i: int, x: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, set | frozenset) or isinstance(b, set | frozenset):
+        return set(a) == set(b)  # type: ignore[arg-type]
+    return bool(a == b)
+
+
 def _num(v: object) -> float:
+    """A quasi-p value as a float; EMA's -1 (no test on this side) becomes NaN."""
     try:
-        return float(v)
+        f = float(v)
     except (TypeError, ValueError):
         return float("nan")
+    return float("nan") if f < 0 else f
 
 
 def describe_box(box: Box, names: Callable[[str], str] = str) -> str:
