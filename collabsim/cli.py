@@ -4,12 +4,18 @@ Every command given bad input prints one line per problem (file, key path,
 what is allowed) to stderr and exits with status 2, without a traceback.
 Commands of other subsystems register themselves through a ``register``
 function in their own ``cli`` module (see ``_PLUGINS``).
+
+Commands load only what they use: this module and the plugins' ``cli`` modules
+import no model, pandas or SciPy at the top, so ``validate`` and ``--help``
+answer quickly. Commands that need an optional stack (``EXTRAS``) check for it
+first and name the extra to install.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -18,9 +24,16 @@ from pathlib import Path
 
 from collabsim.errors import CollabsimError
 
-__all__ = ["add_scenario_options", "main", "overrides_from"]
+__all__ = ["EXTRAS", "add_scenario_options", "main", "missing_extra", "overrides_from"]
 
 _PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli")
+
+#: The optional stacks (``pip install 'collabsim[NAME]'``) and the modules each provides.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "viz": ("solara",),
+    "dask": ("distributed",),
+    "ema": ("ema_workbench",),
+}
 
 HEADLINE = [
     ("applications_submitted_per_month_before", "applications / month, before"),
@@ -204,6 +217,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (found without importing it)."""
+    if module in sys.modules:
+        return sys.modules[module] is not None
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def missing_extra(extra: str) -> bool:
+    """Whether a module of the optional stack ``extra`` is not installed."""
+    return not all(_installed(m) for m in EXTRAS[extra])
+
+
+def _extra_error(what: str, extra: str) -> CollabsimError:
+    return CollabsimError(f"{what} needs the {extra} extra: pip install 'collabsim[{extra}]'")
+
+
+def _needed_extras(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(what, extra) for each optional stack the parsed command will use."""
+    if args.command == "viz":
+        return [("collabsim viz", "viz")]
+    if args.command in ("analyze", "report"):  # scenario discovery is EMA Workbench's PRIM
+        return [(f"collabsim {args.command}", "ema")]
+    if args.command == "sweep":
+        if getattr(args, "dask_local", None) is not None:
+            return [("collabsim sweep --dask-local", "dask")]
+        if getattr(args, "scheduler", None) is not None:
+            return [("collabsim sweep --scheduler", "dask")]
+    return []
+
+
+def _check_extras(args: argparse.Namespace) -> None:
+    for what, extra in _needed_extras(args):
+        if missing_extra(extra):
+            raise _extra_error(what, extra)
+
+
+def _extra_of(exc: ModuleNotFoundError) -> str | None:
+    top = (exc.name or "").split(".")[0]
+    return next((e for e, mods in EXTRAS.items() if top in mods), None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command (plugins included)."""
     parser = argparse.ArgumentParser(
@@ -250,10 +307,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_extras(args)
         return int(args.func(args) or 0)
     except CollabsimError as exc:
         for line in exc.problems:
             print(f"error: {line}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # an optional stack the checks above did not foresee
+        extra = _extra_of(exc)
+        if extra is None:
+            raise
+        print(f"error: {_extra_error(f'collabsim {args.command}', extra).problems[0]}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -10,20 +10,28 @@ Typical use::
     res.timeseries    # long: run_id, day, the kept metrics
 
 The command line is ``collabsim sweep SPEC --out DIR``; see ``docs/experiments.md``.
+The names below are imported on first use (PEP 562), so that ``collabsim sweep --help``
+loads no pandas.
 """
 
-from collabsim.experiments.runners import (
-    DaskRunner,
-    ProcessRunner,
-    Runner,
-    SequentialRunner,
-    Status,
-    SweepResults,
-    make_runner,
-    run_experiment,
-)
-from collabsim.experiments.spec import Experiment, Parameter, SpecError, load_experiment
-from collabsim.experiments.store import ResultStore, StoreError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collabsim.experiments.runners import (
+        DaskRunner,
+        ProcessRunner,
+        Runner,
+        SequentialRunner,
+        Status,
+        SweepResults,
+        make_runner,
+        run_experiment,
+    )
+    from collabsim.experiments.spec import Experiment, Parameter, SpecError, load_experiment
+    from collabsim.experiments.store import ResultStore, StoreError
 
 __all__ = [
     "DaskRunner",
@@ -41,3 +49,26 @@ __all__ = [
     "make_runner",
     "run_experiment",
 ]
+
+_LAZY = {
+    **dict.fromkeys(("DaskRunner", "ProcessRunner", "Runner", "SequentialRunner", "Status",
+                     "SweepResults", "make_runner", "run_experiment"),
+                    "collabsim.experiments.runners"),
+    **dict.fromkeys(("Experiment", "Parameter", "SpecError", "load_experiment"),
+                    "collabsim.experiments.spec"),
+    **dict.fromkeys(("ResultStore", "StoreError"), "collabsim.experiments.store"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'collabsim.experiments' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

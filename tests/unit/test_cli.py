@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from collabsim.cli import main
@@ -116,3 +118,48 @@ def test_usage_errors_exit_2(capsys):
         main(["run"])  # missing scenario: argparse's own message
     assert exc.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- commands that need an optional stack name the extra to install ------------------------
+
+@pytest.fixture
+def no_server(monkeypatch):
+    """Fail the test instead of starting a server (os.execve / Popen) if a check is missed."""
+    import os
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a server was started: {args[:2]}")
+
+    monkeypatch.setattr(os, "execve", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+
+
+@pytest.mark.parametrize(("argv", "missing", "what", "extra"), [
+    (["viz", "--no-browser"], "solara", "collabsim viz", "viz"),
+    (["analyze", "{tmp}"], "ema_workbench", "collabsim analyze", "ema"),
+    (["report", "{tmp}", "-o", "{tmp}/r.html"], "ema_workbench", "collabsim report", "ema"),
+    (["sweep", "pbg_preparedness_grid", "--dask-local", "1", "--out", "{tmp}/s"],
+     "distributed", "collabsim sweep --dask-local", "dask"),
+    (["sweep", "pbg_preparedness_grid", "--scheduler", "tcp://127.0.0.1:1", "--out", "{tmp}/s"],
+     "distributed", "collabsim sweep --scheduler", "dask"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_missing_extra_is_one_line_naming_it(capsys, monkeypatch, no_server, tmp_path, argv,
+                                               missing, what, extra):
+    monkeypatch.setitem(sys.modules, missing, None)  # `import missing` now fails
+    lines = _fails(capsys, [a.format(tmp=tmp_path) for a in argv])
+    assert lines == [f"error: {what} needs the {extra} extra: pip install 'collabsim[{extra}]'"]
+    assert not (tmp_path / "s").exists()
+
+
+def test_an_unforeseen_missing_extra_is_named_too(capsys, monkeypatch):
+    import collabsim.cli as cli
+
+    def needs_dask(args):
+        import distributed  # noqa: F401
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    monkeypatch.setattr(cli, "cmd_validate", needs_dask)
+    lines = _fails(capsys, ["validate", "pbg"])
+    assert lines == ["error: collabsim validate needs the dask extra: "
+                     "pip install 'collabsim[dask]'"]
