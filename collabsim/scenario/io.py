@@ -10,9 +10,9 @@ because it does not validate.
 from __future__ import annotations
 
 import copy
-import fnmatch
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,13 +21,14 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from collabsim.errors import CollabsimError
-from collabsim.scenario.schema import Scenario, walk_schema
+from collabsim.scenario.schema import Scenario, unwrap_optional, walk_schema
 
 __all__ = [
     "PRESET_DIR",
     "ScenarioError",
     "apply_overrides",
     "dump_scenario",
+    "keyed_tables",
     "list_presets",
     "load_scenario",
     "parse_assignment",
@@ -91,18 +92,100 @@ def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _keyed(model: type[BaseModel], prefix: tuple[str, ...]
+           ) -> list[tuple[tuple[str, ...], type[BaseModel]]]:
+    out = []
+    for name, info in model.model_fields.items():
+        tp = unwrap_optional(info.annotation)
+        if typing.get_origin(tp) is dict and _is_model(typing.get_args(tp)[1]):
+            out.append(((*prefix, name), typing.get_args(tp)[1]))
+        elif _is_model(tp):
+            out.extend(_keyed(tp, (*prefix, name)))
+    return out
+
+
+def keyed_tables() -> dict[str, type[BaseModel]]:
+    """The schema's keyed tables (``agencies``, ``mobility.districts``) and their entry models.
+
+    Found by walking the schema, so a keyed table added to it is covered too.
+    Their entries are defined by scenario files only: an override naming a key
+    the scenario lacks is an error, and a file adding an entry must set the
+    keys of :func:`new_entry_keys`.
+    """
+    return {".".join(path): model for path, model in _keyed(Scenario, ())}
+
+
+def new_entry_keys(model: type[BaseModel]) -> list[str]:
+    """Keys a file must set to add an entry to a keyed table of ``model`` entries.
+
+    The model's required fields, then those it lists in ``new_entry_requires``.
+    """
+    required = [n for n, f in model.model_fields.items() if f.is_required()]
+    extra = getattr(model, "new_entry_requires", ())
+    return list(dict.fromkeys([*required, *extra]))
+
+
+def _entry_noun(model: type[BaseModel]) -> str:
+    """``AgencyParams`` -> ``agency``, ``District`` -> ``district``."""
+    return model.__name__.removesuffix("Params").lower()
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def _table_at(tree: Mapping[str, Any], path: str) -> Mapping[str, Any] | None:
+    node: Any = tree
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node if isinstance(node, Mapping) else None
+
+
+def _check_new_entries(base: Mapping[str, Any], top: Mapping[str, Any], origin: str,
+                       base_name: str | None) -> list[str]:
+    """Entries ``top`` adds to a keyed table must be complete tables (see keyed_tables)."""
+    problems = []
+    for path, model in keyed_tables().items():
+        entries = _table_at(top, path) or {}
+        known = _table_at(base, path) or {}
+        for key, entry in entries.items():
+            if key in known:
+                continue
+            need = new_entry_keys(model)
+            missing = [k for k in need if not (isinstance(entry, Mapping) and k in entry)]
+            if not missing:
+                continue
+            noun = _entry_noun(model)
+            rule = f"a new {noun} must set {', '.join(need)} (missing: {', '.join(missing)})"
+            if base_name:
+                ids = ", ".join(sorted(map(str, known))) or "none"
+                rule = f"not {_a(noun)} of {base_name} (known: {ids}); {rule}"
+            problems.append(f"{origin}: {path}.{key}: {rule}")
+    return problems
+
+
 def _read_tree(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a file and everything it ``extends``; detect cycles."""
+    """Read a file and everything it ``extends``; detect cycles; check added entries."""
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError([f"{chain[0]}: extends: cycle {cycle}"])
     tree = _read_toml(path)
     parent = tree.pop("extends", None)
     if parent is None:
-        return tree
-    if not isinstance(parent, str):
+        base: dict[str, Any] = {}
+        base_name = None
+    elif not isinstance(parent, str):
         raise ScenarioError([f"{path}: extends: must be a file name or preset name"])
-    base = _read_tree(_locate(parent, relative_to=path.parent), (*chain, path))
+    else:
+        base = _read_tree(_locate(parent, relative_to=path.parent), (*chain, path))
+        base_name = parent
+    problems = _check_new_entries(base, tree, str(path), base_name)
+    if problems:
+        raise ScenarioError(problems)
     return deep_merge(base, tree)
 
 
@@ -131,9 +214,24 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def _unknown_entry(done: list[str], key: str, node: Mapping[str, Any]) -> str | None:
+    """Why ``key`` may not be added to the table at ``done``, if it is a keyed table."""
+    model = keyed_tables().get(".".join(done))
+    if model is None:
+        return None
+    noun = _entry_noun(model)
+    known = ", ".join(sorted(map(str, node))) or "none"
+    return (f"unknown {noun} '{key}'; known: {known} "
+            f"(an override cannot add {_a(noun)}: define it in a scenario file)")
+
+
 def _set_path(node: Any, parts: list[str], value: Any, done: list[str]) -> int:
     """Set ``value`` at ``parts`` under ``node``; ``*`` matches every key. Returns hits."""
     head, rest = parts[0], parts[1:]
+    if isinstance(node, dict) and head != "*" and head not in node:
+        reason = _unknown_entry(done, head, node)
+        if reason:
+            raise KeyError(reason)
     if isinstance(node, list):
         if head == "*":
             keys: list[Any] = list(range(len(node)))
@@ -157,27 +255,43 @@ def _set_path(node: Any, parts: list[str], value: Any, done: list[str]) -> int:
     return hits
 
 
-def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any],
+                    origin: str | None = None) -> dict[str, Any]:
     """Return a copy of a raw scenario tree with dotted-path overrides applied.
 
     ``*`` in a path matches every key of a table or item of a list, e.g.
     ``agencies.*.resources`` (over an empty table or list it sets nothing).
-    Unknown keys are not rejected here but by validation, so every source of
-    input gets the same message.
+    A path is first followed through the schema, so a misspelt key is named as
+    typed (``no.such.key``). An override never adds an entry to a keyed table
+    (an agency, a district): naming one the scenario lacks is an error listing
+    the known ids. Values are checked by validation, afterwards.
+
+    Args:
+        tree: A raw scenario tree.
+        overrides: Dotted key paths to values.
+        origin: The file (or other source) named at the start of each problem.
 
     Raises:
-        ScenarioError: for a path that cannot be followed.
+        ScenarioError: for a path the schema or the tree cannot follow.
     """
     out = copy.deepcopy(tree)
     problems = []
+    lead = f"{origin}: " if origin else ""
     for path, value in overrides.items():
-        try:
+        try:  # the tree first (it names list indices), then the schema (misspelt keys)
             _set_path(out, str(path).split("."), value, [])
+            walk_schema(str(path))
         except KeyError as exc:
-            problems.append(f"override {path}: {exc.args[0]}")
+            problems.append(f"{lead}override {path}: {exc.args[0]}")
     if problems:
         raise ScenarioError(problems)
     return out
+
+
+def _set_by(path: str, override: str) -> bool:
+    """Whether an override (``*`` allowed) set the key at ``path``, or a key below or above it."""
+    a, b = path.split("."), override.split(".")
+    return all(x == y or y == "*" for x, y in zip(a, b, strict=False))
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str] | None:
@@ -202,8 +316,8 @@ def _format_errors(exc: ValidationError, origin: str,
         if named and "." in named.group(1) and named.group(1).startswith(path):
             path, msg = named.group(1), named.group(2)  # a cross-reference check names its key
         path = path or "(top level)"
-        hits = [k for k in (overrides or {}) if fnmatch.fnmatchcase(path, k)
-                or fnmatch.fnmatchcase(path, f"{k}.*")]
+        hits = [k for k in (overrides or {})
+                if path != "(top level)" and _set_by(path, str(k))]
         shown_path = f"{path} (set by override {hits[0]})" if hits else path
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
@@ -212,6 +326,8 @@ def _format_errors(exc: ValidationError, origin: str,
         else:
             given = err.get("input")
             shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
+            if err["type"] == "bool_type":
+                msg = f"{msg}: true or false"
             lines.append(f"{origin}: {shown_path}: {msg}{shown}")
     return lines
 
@@ -231,7 +347,7 @@ def resolve(tree: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
     Raises:
         ScenarioError: one line per problem.
     """
-    merged = apply_overrides(dict(tree), overrides or {})
+    merged = apply_overrides(dict(tree), overrides or {}, origin)
     try:
         return Scenario.model_validate(merged)
     except ValidationError as exc:
@@ -256,6 +372,9 @@ def load_scenario(source: str | Path | Scenario | Mapping[str, Any],
     if isinstance(source, Scenario):
         return resolve(source.model_dump(exclude_none=True), overrides, source.name)
     if isinstance(source, Mapping):
+        problems = _check_new_entries({}, source, "<dict>", None)
+        if problems:
+            raise ScenarioError(problems)
         return resolve(source, overrides, "<dict>")
     path = _locate(source)
     return resolve(_read_tree(path), overrides, str(path))

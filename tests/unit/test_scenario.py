@@ -6,6 +6,7 @@ import tomllib
 
 import annotated_types as at
 import pytest
+import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -20,11 +21,13 @@ from collabsim.scenario import (
     load_scenario,
     parse_assignment,
 )
+from collabsim.scenario.io import keyed_tables, new_entry_keys
 from collabsim.scenario.schema import (
     AgencyParams,
     ChoiceParams,
     CitizenParams,
     CollaborationParams,
+    District,
     LicensingParams,
 )
 
@@ -230,6 +233,120 @@ def test_all_problems_are_reported_at_once():
     with pytest.raises(ScenarioError) as err:
         load_scenario("pbg", {"agencies.*.resources": -1, "choice.beta_citizen": 2})
     assert len(err.value.problems) == 3 + 1
+
+
+# ------------------------------------------------- no silent typos (issue 10, item 2)
+def test_keyed_tables_are_found_by_walking_the_schema():
+    tables = keyed_tables()
+    assert tables["agencies"] is AgencyParams and tables["mobility.districts"] is District
+    assert "name" in new_entry_keys(AgencyParams)
+    assert new_entry_keys(District)[0] == "population"  # required by the schema itself
+
+
+@pytest.mark.parametrize(("preset", "override", "fragments"), [
+    ("pbg", "agencies.PUPR.regulation_ready",
+     ["pbg.toml: override agencies.PUPR.regulation_ready", "unknown agency 'PUPR'",
+      "known: bapenda, dpmptsp, pupr"]),
+    ("pbg", "agencies.dinas.leader_commitment", ["unknown agency 'dinas'"]),
+    ("jcoc", "mobility.districts.Kota_Baru.cctv",
+     ["override mobility.districts.Kota_Baru.cctv", "unknown district 'Kota_Baru'",
+      "kota_baru"]),
+])
+def test_an_override_never_adds_an_agency_or_district(preset, override, fragments):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(preset, {override: True if "regulation" in override else 0.5})
+    (line,) = err.value.problems
+    for frag in fragments:
+        assert frag in line, (frag, line)
+
+
+def test_a_misspelt_key_path_is_named_as_typed():
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("pbg", {"no.such.key": 1})
+    (line,) = err.value.problems
+    assert "pbg.toml: override no.such.key: unknown key 'no'" in line
+    assert "allowed: name, description" in line
+
+
+_NEW_AGENCY = ('[agencies.dinas]\nname = "Dinas"\nleader_commitment = 0.5\n'
+               "facilitative_leadership = 0.5\ncommunication_openness = 0.5\n"
+               "role_clarity = 0.5\nstaff_competence = 0.5\nn_officers = 2\n")
+
+
+def test_a_file_table_naming_an_unknown_agency_is_an_error(tmp_path):
+    f = tmp_path / "typo.toml"
+    f.write_text('extends = "pbg"\n[agencies.PUPR]\nregulation_ready = true\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    (line,) = err.value.problems
+    assert line.startswith(f"{f}: agencies.PUPR: not an agency of pbg")
+    assert "known: bapenda, dpmptsp, pupr" in line and "a new agency must set name" in line
+
+
+def test_a_file_adds_an_agency_only_as_a_complete_table(tmp_path):
+    f = tmp_path / "four.toml"
+    f.write_text('extends = "pbg"\n' + _NEW_AGENCY)
+    sc = load_scenario(f)
+    assert list(sc.agencies) == ["dpmptsp", "pupr", "bapenda", "dinas"]
+    assert sc.agencies["dinas"].n_officers == 2
+    # Drop any one key the schema requires of a new agency: an error naming it.
+    for key in AgencyParams.new_entry_requires:
+        body = "".join(line + "\n" for line in _NEW_AGENCY.splitlines()
+                       if not line.startswith(f"{key} ="))
+        f.write_text('extends = "pbg"\n' + body)
+        with pytest.raises(ScenarioError, match=rf"agencies\.dinas: .*missing: {key}\)"):
+            load_scenario(f)
+
+
+def test_a_new_district_in_a_file_must_give_its_population(tmp_path):
+    f = tmp_path / "d.toml"
+    f.write_text('extends = "jcoc"\n[mobility.districts.Kota_Baru]\ncctv = 0.5\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    (line,) = err.value.problems
+    assert "mobility.districts.Kota_Baru: not a district of jcoc" in line
+    assert "kota_baru" in line and "missing: population" in line
+
+
+def test_a_raw_tree_defines_agencies_like_a_root_file():
+    tree = load_scenario("pbg").model_dump(exclude_none=True)
+    tree["agencies"]["extra"] = {"resources": 0.5}
+    with pytest.raises(ScenarioError, match=r"<dict>: agencies\.extra: a new agency must set"):
+        load_scenario(tree)
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1, 0, "soon"])
+def test_booleans_are_strict_in_overrides(value):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("pbg", {"agencies.pupr.regulation_ready": value})
+    (line,) = err.value.problems
+    assert "agencies.pupr.regulation_ready" in line and "true or false" in line
+
+
+@pytest.mark.parametrize("key", ["agencies.pupr.regulation_ready",
+                                 "licensing.stages.0.needs_regulation",
+                                 "licensing.legacy_regulation_in_force"])
+def test_booleans_are_strict_in_files(tmp_path, key):
+    table, _, leaf = key.rpartition(".")
+    head = table.replace(".0", "")
+    f = tmp_path / "b.toml"
+    if ".0" in table:  # a list item: give the whole list, first stage changed
+        stages = load_scenario("pbg").model_dump()["licensing"]["stages"]
+        stages[0][leaf] = "yes"
+        f.write_text('extends = "pbg"\n' + tomli_w.dumps({"licensing": {"stages": stages}}))
+    else:
+        f.write_text(f'extends = "pbg"\n[{head}]\n{leaf} = "yes"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    (line,) = err.value.problems
+    assert key in line and "valid boolean" in line
+
+
+def test_set_true_and_false_still_parse_to_booleans():
+    for text, expected in (("true", True), ("false", False)):
+        key, value = parse_assignment(f"agencies.pupr.regulation_ready={text}")
+        sc = load_scenario("pbg", {key: value})
+        assert sc.agencies["pupr"].regulation_ready is expected
 
 
 def test_schema_validates_assignment():
