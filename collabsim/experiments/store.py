@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import fcntl
 import json
 import logging
 import os
@@ -42,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 
 from collabsim.errors import CollabsimError
 
@@ -179,14 +179,14 @@ class ResultStore:
     """
 
     def __init__(self, path: Path, experiment: Experiment, manifest: dict[str, Any],
-                 lock_fd: int, checkpoint_seconds: float = 10.0, checkpoint_runs: int = 256):
+                 lock: FileLock, checkpoint_seconds: float = 10.0, checkpoint_runs: int = 256):
         self.path = path
         self.experiment = experiment
         self.manifest = manifest
         self.session = len(manifest["sessions"]) - 1
         self.checkpoint_seconds = checkpoint_seconds
         self.checkpoint_runs = checkpoint_runs
-        self._lock_fd: int | None = lock_fd
+        self._lock: FileLock | None = lock
         self._seq = 0
         self._buffer: list[BatchResult] = []
         self._buffered_runs = 0
@@ -212,7 +212,7 @@ class ResultStore:
         """
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        lock_fd = _lock(path)
+        lock = _lock(path)
         try:
             manifest = _read_manifest(path)
             if manifest is None:
@@ -230,9 +230,9 @@ class ResultStore:
             manifest["status"] = "running"
             write_json(path / MANIFEST, manifest)
         except BaseException:
-            os.close(lock_fd)
+            lock.release()
             raise
-        return cls(path, experiment, manifest, lock_fd, checkpoint_seconds)
+        return cls(path, experiment, manifest, lock, checkpoint_seconds)
 
     @staticmethod
     def _new_manifest(path: Path, exp: Experiment) -> dict[str, Any]:
@@ -428,7 +428,7 @@ class ResultStore:
 
     def close(self, interrupted: bool = False) -> None:
         """Checkpoint what is buffered, record the session and release the lock."""
-        if self._lock_fd is None:
+        if self._lock is None:
             return
         try:
             self.flush()
@@ -439,8 +439,8 @@ class ResultStore:
                                       "n_missing": self.experiment.n_runs - len(done)})
                 self._end_session()
         finally:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+            self._lock.release()
+            self._lock = None
 
 
 def _monotonic() -> float:
@@ -449,15 +449,20 @@ def _monotonic() -> float:
     return time.monotonic()
 
 
-def _lock(path: Path) -> int:
-    fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+def _lock(path: Path) -> FileLock:
+    """Take the directory's writer lock without waiting (portable: ``filelock``).
+
+    The OS releases it when the process ends, however it ends (POSIX ``flock``,
+    Windows ``msvcrt.locking``); each call takes a lock of its own, so a second
+    store on the same directory is refused even within one process.
+    """
+    lock = FileLock(path / LOCK, timeout=0, thread_local=False, is_singleton=False)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+        lock.acquire()
+    except Timeout:
         raise StoreError(f"{path}: another sweep is writing to this directory right now; "
                          "wait for it or choose another --out") from None
-    return fd
+    return lock
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -204,3 +207,83 @@ def test_parts_are_written_whole(tmp_path, exp):
     names = sorted(os.listdir(tmp_path / "parts"))
     assert names == ["000-000000.runs.parquet", "000-000000.ts.parquet"]
     assert pq.read_metadata(tmp_path / "parts" / names[0]).num_rows == 2
+
+
+_WRITER = """
+import sys, time
+from collabsim.experiments import StoreError, load_experiment
+from tests.unit.test_store import RUNNER, SPEC, fake_batch, ResultStore
+path, ids, log = sys.argv[1], [int(i) for i in sys.argv[2].split(",")], sys.argv[3]
+exp = load_experiment(SPEC)
+print("ready", flush=True)
+sys.stdin.readline()  # start together
+deadline = time.monotonic() + 60
+while True:
+    try:
+        store = ResultStore.open(path, exp, RUNNER, checkpoint_seconds=0)
+        break
+    except StoreError:
+        assert time.monotonic() < deadline, "never got the lock"
+        time.sleep(0.02)
+start = time.time()
+store.add(fake_batch(exp, ids))
+time.sleep(0.5)  # hold the lock: a second writer would overlap here
+end = time.time()
+store.close()
+with open(log, "a") as fh:
+    fh.write(f"{start} {end}\\n")
+"""
+
+
+def test_two_writer_processes_serialise(tmp_path, exp):
+    root = Path(__file__).resolve().parents[2]
+    log = tmp_path / "held.txt"
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path / "sweep"), ids,
+                               str(log)], cwd=root, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for ids in ("0,1", "2,3")]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    (_, first_end), (second_start, _) = sorted(tuple(map(float, line.split()))
+                                for line in log.read_text().splitlines())
+    assert first_end <= second_start, "both writers held the directory at once"
+    store = open_store(tmp_path / "sweep", exp)
+    try:
+        assert store.completed()["run_id"].tolist() == [0, 1, 2, 3]  # both wrote, nothing lost
+    finally:
+        store.close()
+    m = json.loads((tmp_path / "sweep" / MANIFEST).read_text())
+    assert len(m["sessions"]) == 3
+
+
+_NO_FCNTL = """
+import sys
+sys.modules["fcntl"] = None  # a platform without POSIX locks
+import warnings
+warnings.simplefilter("ignore")
+from collabsim.experiments import StoreError, load_experiment
+from tests.unit.test_store import RUNNER, SPEC, ResultStore
+exp = load_experiment(SPEC)
+first = ResultStore.open(sys.argv[1], exp, RUNNER)
+try:
+    ResultStore.open(sys.argv[1], exp, RUNNER)
+    raise SystemExit("a second writer was let in")
+except StoreError as exc:
+    assert "another sweep is writing" in str(exc)
+first.close()
+ResultStore.open(sys.argv[1], exp, RUNNER).close()
+print("locked without fcntl")
+"""
+
+
+def test_the_lock_needs_no_fcntl(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", _NO_FCNTL, str(tmp_path)], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "locked without fcntl" in proc.stdout, proc.stderr[-2000:]
