@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from collabsim.errors import CollabsimError
 
-__all__ = ["SweepProgress", "cmd_sweep", "register"]
+__all__ = ["SweepProgress", "cmd_sweep", "cut_spec", "register"]
 
 
 class SweepProgress:
@@ -90,11 +90,77 @@ def _positive(text: str) -> int:
     return n
 
 
+def _at_least_10(text: str) -> int:
+    n = _positive(text)
+    if n < 10:
+        raise argparse.ArgumentTypeError(f"must be at least 10 (got {n})")
+    return n
+
+
+#: Sampler fields that ``--sample-size`` sets, by method (the grid has none).
+_SIZE_FIELD = {"lhs": "n", "sobol": "n", "morris": "trajectories"}
+
+
+def cut_spec(exp: Any, *, replications: int | None = None, steps: int | None = None,
+             citizens: int | None = None, sample_size: int | None = None,
+             overrides: dict[str, Any] | None = None) -> Any:
+    """The experiment with some of its settings replaced (a smaller trial of a spec).
+
+    Args:
+        exp: The loaded :class:`~collabsim.experiments.Experiment`.
+        replications: Runs per parameter point.
+        steps: Days per run.
+        citizens: Citizens per run (capacities scale with it).
+        sample_size: The sampler's size: ``n`` of ``lhs`` and ``sobol`` (a power
+            of two), ``trajectories`` of ``morris``; not for a ``grid``.
+        overrides: Scenario values set in every run, added to the spec's ``[set]``.
+
+    Returns:
+        The experiment as cut, checked like a spec file (the manifest records it).
+
+    Raises:
+        CollabsimError: one line per problem, naming the spec file and the option.
+    """
+    from collabsim.experiments import load_experiment
+    from collabsim.experiments.spec import SpecError
+
+    if replications is steps is citizens is sample_size is None and not overrides:
+        return exp
+    raw = exp.spec_dict()
+    for key, value in (("replications", replications), ("steps", steps),
+                       ("n_citizens", citizens)):
+        if value is not None:
+            raw[key] = value
+    if sample_size is not None:
+        method = raw["sampler"]["method"]
+        if method not in _SIZE_FIELD:
+            raise CollabsimError(f"{exp.origin}: --sample-size: the {method} sampler has no "
+                                 "sample size; allowed with lhs, sobol and morris")
+        raw["sampler"][_SIZE_FIELD[method]] = sample_size
+    if overrides:
+        raw["set"] = {**(raw.get("set") or {}), **overrides}
+    origin = Path(exp.origin)
+    try:
+        return load_experiment(raw, base_dir=origin.parent if origin.is_file() else None)
+    except SpecError as exc:
+        names = {"replications": "--replications", "steps": "--steps",
+                 "n_citizens": "--citizens", "sampler": "--sample-size", "set": "--set"}
+        lines = []
+        for line in exc.problems:
+            line = line.replace("<spec>", f"{exp.origin} (as cut by the command line)", 1)
+            given = [opt for key, opt in names.items() if f": {key}" in line]
+            lines.append(line + (f" (from {given[0]})" if given else ""))
+        raise CollabsimError(lines) from None
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run or resume a sweep; print where the results are."""
     from collabsim.experiments import load_experiment, run_experiment
+    from collabsim.scenario import parse_assignment
 
-    exp = load_experiment(args.spec)
+    exp = cut_spec(load_experiment(args.spec), replications=args.replications,
+                   steps=args.steps, citizens=args.citizens, sample_size=args.sample_size,
+                   overrides=dict(parse_assignment(a) for a in args.overrides))
     out = Path(args.out or f"results/{exp.name}")
     if args.dry_run:
         d = exp.design()
@@ -150,6 +216,23 @@ def register(sub: Any) -> None:
                    help="runs per task (default: chosen from runs and workers)")
     p.add_argument("--checkpoint-every", type=float, default=10.0, metavar="SECONDS",
                    help="write finished runs at least this often (default 10)")
+    cut = p.add_argument_group(
+        "a smaller trial of the spec (the manifest records the spec as cut, so resuming "
+        "needs the same options)")
+    cut.add_argument("--replications", type=_positive, default=None, metavar="N",
+                     help="runs per parameter point (default: the spec's)")
+    cut.add_argument("--steps", type=_positive, default=None, metavar="DAYS",
+                     help="days per run (default: the spec's, else the scenario's)")
+    cut.add_argument("--citizens", type=_at_least_10, default=None, metavar="N",
+                     help="citizens per run; capacities scale with it (default: the spec's, "
+                          "else the scenario's)")
+    cut.add_argument("--sample-size", type=_positive, default=None, metavar="N",
+                     help="the sampler's size: n of lhs and sobol (a power of two), "
+                          "trajectories of morris; not for a grid")
+    cut.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY=VALUE",
+                     help="scenario value for every run, added to the spec's [set] (repeatable; "
+                          "e.g. collaboration_start=120)")
     p.add_argument("--dry-run", action="store_true",
                    help="check the spec and print the design size; run nothing")
     p.add_argument("--quiet", action="store_true", help="no progress output")
