@@ -26,6 +26,7 @@ the file, the key path and what is allowed (a :class:`SpecError`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -170,7 +171,8 @@ class ExperimentSpec(_Closed):
     scenarios: list[str] = Field(..., min_length=1,
                                  description="Base scenarios: preset names or TOML paths")
     replications: int = Field(1, ge=1, le=100_000, description="Runs per parameter point")
-    root_seed: int = Field(..., ge=0, le=MAX_SEED, description="Root of every run seed")
+    root_seed: int = Field(0, ge=0, le=MAX_SEED, description="Root of every run seed "
+                           "(default 0; the value used is written into the manifest)")
     seeds: Literal["common", "independent"] = Field(
         "common", description="common: replicate r has the same seed at every point and "
         "scenario (common random numbers); independent: every run its own seed")
@@ -572,9 +574,10 @@ def _read_spec_file(source: str | Path) -> tuple[dict[str, Any], Path]:
         raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _load_bases(spec: ExperimentSpec, origin: str, base_dir: Path | None) -> list[Scenario]:
+def _load_bases(scenarios: list[str], origin: str, base_dir: Path | None
+                ) -> tuple[list[Scenario], list[str]]:
     bases, problems = [], []
-    for i, name in enumerate(spec.scenarios):
+    for i, name in enumerate(scenarios):
         source: str | Path = name
         if base_dir is not None and (base_dir / name).is_file():
             source = base_dir / name
@@ -582,12 +585,11 @@ def _load_bases(spec: ExperimentSpec, origin: str, base_dir: Path | None) -> lis
             bases.append(load_scenario(source))
         except ScenarioError as exc:
             problems.append(f"{origin}: scenarios.{i}: " + "; ".join(exc.problems))
-    if problems:
-        raise SpecError(problems)
     names = [b.name for b in bases]
     if len(set(names)) != len(names):
-        raise SpecError(f"{origin}: scenarios: scenario names must differ (got {', '.join(names)})")
-    return bases
+        problems.append(f"{origin}: scenarios: scenario names must differ "
+                        f"(got {', '.join(names)})")
+    return bases, problems
 
 
 def _check_paths(paths: list[str], bases: list[Scenario], where: str) -> list[str]:
@@ -605,8 +607,9 @@ def _check_paths(paths: list[str], bases: list[Scenario], where: str) -> list[st
     return problems
 
 
-def _resolve_parameter(name: str, ps: ParameterSpec, sampler: str, where: str
+def _resolve_parameter(name: str, ps: ParameterSpec, sampler: str | None, where: str
                        ) -> tuple[Parameter | None, list[str]]:
+    """The parameter checked against the schema (``sampler`` None: the spec's is invalid)."""
     keys = tuple(ps.keys or [name])
     leaves = [schema_leaf(k) for k in keys]
     kinds = {lf.kind for lf in leaves}
@@ -617,10 +620,11 @@ def _resolve_parameter(name: str, ps: ParameterSpec, sampler: str, where: str
     highs = [lf.high for lf in leaves if lf.high is not None]
     lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
     problems = []
-    if sampler != "grid" and ps.levels is not None:
+    continuous = sampler is not None and sampler != "grid"
+    if continuous and ps.levels is not None:
         problems.append(f"{where}: levels work with the grid sampler only; the {sampler} "
                         "sampler needs bounds = [low, high]")
-    if sampler != "grid" and ps.points is not None:
+    if continuous and ps.points is not None:
         problems.append(f"{where}: points works with the grid sampler only")
     if ps.bounds is not None and kind not in ("float", "int"):
         problems.append(f"{where}: bounds need a numeric key ({keys[0]} is {kind}); "
@@ -718,9 +722,89 @@ def _known_metrics(bases: list[Scenario]) -> list[str]:
     return list(names)
 
 
+@dataclass
+class _Parts:
+    """The parts of a spec that parsed, for checking on even when others did not."""
+
+    scenarios: list[str]
+    fixed: dict[str, Any]
+    parameters: dict[str, ParameterSpec]
+    sampler: str | None
+    n_citizens: int | None
+    metrics: list[str] | None
+
+    @classmethod
+    def of(cls, spec: ExperimentSpec) -> _Parts:
+        return cls(list(spec.scenarios), dict(spec.fixed), dict(spec.parameters),
+                   spec.sampler.method, spec.n_citizens, spec.metrics)
+
+    @classmethod
+    def salvage(cls, raw: Mapping[str, Any], exc: ValidationError) -> _Parts:
+        """What can still be checked of a spec that failed validation."""
+        locs = [tuple(e["loc"]) for e in exc.errors()]
+        bad = {loc[0] for loc in locs if loc}
+        bad_params = {loc[1] for loc in locs if len(loc) > 1 and loc[0] == "parameters"}
+
+        def part(key: str, kind: type, default: Any) -> Any:
+            value = raw.get(key, default)
+            return value if key not in bad and isinstance(value, kind) else default
+
+        params = {}
+        for name, ps in part("parameters", dict, {}).items():
+            if name not in bad_params:
+                with contextlib.suppress(ValidationError):  # reported by the whole spec
+                    params[name] = ParameterSpec.model_validate(ps)
+        sampler = part("sampler", dict, {}).get("method")
+        sampler = "lhs" if sampler == "latin" else sampler
+        return cls(part("scenarios", list, []), part("set", dict, {}), params,
+                   sampler if sampler in SAMPLERS else None,
+                   part("n_citizens", int, None), part("metrics", list, None))
+
+
+def _check_parts(parts: _Parts, origin: str, where: Path | None
+                 ) -> tuple[list[Scenario] | None, list[Parameter], list[str], list[str]]:
+    """Every check of a spec's parts against the scenarios; each problem is collected.
+
+    Returns:
+        The base scenarios with ``[set]`` applied (None if they did not load),
+        the parameters that resolved, the metrics known, and the problems.
+    """
+    bases0, problems = _load_bases(parts.scenarios, origin, where)
+    set_problems = _check_paths(list(parts.fixed), bases0, f"{origin}: set")
+    problems += set_problems
+    params: list[Parameter] = []
+    for name, ps in parts.parameters.items():
+        label = f"{origin}: parameters.{_loc_text((name,))}"
+        path_problems = _check_paths(list(ps.keys or [name]), bases0, label)
+        problems += path_problems
+        if not path_problems:
+            p, probs = _resolve_parameter(name, ps, parts.sampler, label)
+            problems += probs
+            if p is not None:
+                params.append(p)
+    bases: list[Scenario] | None = None
+    if bases0 and not set_problems and len(bases0) == len(parts.scenarios):
+        try:
+            bases = [resolve(b.model_dump(exclude_none=True), parts.fixed, f"{origin}: set")
+                     for b in bases0]
+        except ScenarioError as exc:
+            problems += exc.problems
+    if bases is not None:
+        problems += _try_values(params, bases, parts.n_citizens, origin)
+    known = _known_metrics(bases or bases0) if bases0 else []
+    for m in parts.metrics or []:
+        if known and m not in known:
+            problems.append(f"{origin}: metrics: unknown metric {m!r}; allowed: "
+                            f"{', '.join(known)}")
+    return bases, params, known, problems
+
+
 def load_experiment(source: str | Path | Mapping[str, Any], *,
                     base_dir: str | Path | None = None) -> Experiment:
-    """Load and check an experiment spec.
+    """Load and check an experiment spec, reporting every problem at once.
+
+    Parts that parse are checked even when others do not (a missing key does
+    not hide a misspelt agency in ``[set]``), so one load lists every problem.
 
     Args:
         source: A TOML path, the name of a shipped spec (``"pbg_preparedness_grid"``),
@@ -742,38 +826,15 @@ def load_experiment(source: str | Path | Mapping[str, Any], *,
         raw, path = _read_spec_file(source)
         origin = str(path)
         where = Path(base_dir) if base_dir is not None else path.parent
+    spec: ExperimentSpec | None = None
     try:
         spec = ExperimentSpec.model_validate(raw)
+        parts, problems = _Parts.of(spec), []
     except ValidationError as exc:
-        raise SpecError(_format_errors(exc, origin)) from None
-    bases0 = _load_bases(spec, origin, where)
-    problems = _check_paths(list(spec.fixed), bases0, f"{origin}: set")
-    for name, ps in spec.parameters.items():
-        problems += _check_paths(list(ps.keys or [name]), bases0,
-                                 f"{origin}: parameters.{_loc_text((name,))}")
-    if problems:
-        raise SpecError(problems)
-    try:
-        bases = [resolve(b.model_dump(exclude_none=True), spec.fixed, f"{origin}: set")
-                 for b in bases0]
-    except ScenarioError as exc:
-        raise SpecError(exc.problems) from None
-    params = []
-    for name, ps in spec.parameters.items():
-        p, probs = _resolve_parameter(name, ps, spec.sampler.method,
-                                      f"{origin}: parameters.{_loc_text((name,))}")
-        problems += probs
-        if p is not None:
-            params.append(p)
-    if problems:
-        raise SpecError(problems)
-    problems = _try_values(params, bases, spec.n_citizens, origin)
-    known = _known_metrics(bases)
-    for m in spec.metrics or []:
-        if m not in known:
-            problems.append(f"{origin}: metrics: unknown metric {m!r}; allowed: "
-                            f"{', '.join(known)}")
-    if problems:
-        raise SpecError(problems)
+        parts, problems = _Parts.salvage(raw, exc), _format_errors(exc, origin)
+    bases, params, known, more = _check_parts(parts, origin, where)
+    problems = list(dict.fromkeys(problems + more))
+    if problems or spec is None or bases is None:
+        raise SpecError(problems or [f"{origin}: the spec could not be checked"])
     metrics = list(dict.fromkeys(spec.metrics)) if spec.metrics is not None else known
     return Experiment(spec, origin, bases, params, metrics)

@@ -258,3 +258,62 @@ def test_dry_run_prints_design_size(tmp_path, capsys):
     assert main(["sweep", str(write(tmp_path, GRID)), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "8 runs = 1 scenario(s) × 4 point(s) (grid) × 2 replication(s)" in out
+
+
+# ------------------------------------------- every problem at once (issue 10, item 3)
+MANY_PROBLEMS = """
+scenarios = ["pbg"]
+replicates = 3
+steps = 30
+n_citizens = 100
+metrics = ["backlog", "levy_share"]
+
+[set]
+"agencies.PUPR.resources" = 0.5
+
+[sampler]
+method = "halton"
+
+[parameters."agencies.*.leader_comitment"]
+levels = [0.3, 0.8]
+
+[parameters."agencies.*.resources"]
+levels = [0.3, 1.5]
+
+[parameters."agencies.*.regulation_ready"]
+levels = [false, "yes"]
+"""
+
+
+def test_every_problem_of_a_spec_is_reported_at_once(tmp_path, capsys):
+    path = write(tmp_path, MANY_PROBLEMS)
+    err = cli_error(capsys, path)
+    expected = [
+        "name: Field required",
+        "replicates: unknown key",
+        "sampler.method: unknown sampler 'halton'",
+        "set: agencies.PUPR.resources: not in scenario pbg: agencies.PUPR does not exist",
+        "agencies.*.leader_comitment: unknown key 'leader_comitment'",
+        "levels [0.3, 1.5] outside the schema's range 0–1",
+        "level 'yes' is not a bool",
+        "metrics: unknown metric 'levy_share'",
+    ]
+    assert len(err) == len(expected), err
+    assert all(str(path) in line for line in err)
+    for fragment in expected:
+        assert sum(fragment in line for line in err) == 1, (fragment, err)
+
+
+def test_problems_behind_a_bad_set_and_a_bad_scenario_are_listed_too(tmp_path, capsys):
+    text = GRID.replace('["pbg"]', '["pbg", "pbgg"]') + '\n[set]\n"citizens.need_rate" = 5\n'
+    text = text.replace("levels = [0.3, 0.8]", "levels = [0.3, 1.8]")
+    err = cli_error(capsys, write(tmp_path, text))
+    assert any("scenarios.1: pbgg: no such scenario" in line for line in err), err
+    assert any("outside the schema's range 0–1" in line for line in err), err
+
+
+def test_root_seed_defaults_to_0_and_is_written_down(tmp_path):
+    exp = load_experiment(write(tmp_path, GRID.replace("root_seed = 11\n", "")))
+    assert exp.spec.root_seed == 0
+    assert exp.spec_dict()["root_seed"] == 0  # the manifest's copy of the spec
+    assert exp.design()["seed"].tolist() == replicate_seeds(0, 2) * 4
