@@ -141,7 +141,7 @@ def cut_spec(exp: Any, *, replications: int | None = None, steps: int | None = N
         raw["set"] = {**(raw.get("set") or {}), **overrides}
     origin = Path(exp.origin)
     try:
-        return load_experiment(raw, base_dir=origin.parent if origin.is_file() else None)
+        cut = load_experiment(raw, base_dir=origin.parent if origin.is_file() else None)
     except SpecError as exc:
         names = {"replications": "--replications", "steps": "--steps",
                  "n_citizens": "--citizens", "sampler": "--sample-size", "set": "--set"}
@@ -151,6 +151,8 @@ def cut_spec(exp: Any, *, replications: int | None = None, steps: int | None = N
             given = [opt for key, opt in names.items() if f": {key}" in line]
             lines.append(line + (f" (from {given[0]})" if given else ""))
         raise CollabsimError(lines) from None
+    cut.origin = exp.origin  # messages and the manifest's spec_file name the file
+    return cut
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
