@@ -72,6 +72,16 @@ def levy_revenue(m: CollabModel) -> float:
     return m.licensing.levy_revenue
 
 
+def levy_collected(m: CollabModel) -> float:
+    """Levy collected today (kRp)."""
+    return m.licensing.levy_today
+
+
+def levy_due(m: CollabModel) -> float:
+    """The levy target pro-rated to one day (kRp/day; 0 without a target)."""
+    return m.levy_target_per_year / 365.0
+
+
 def levy_target_share(m: CollabModel) -> float:
     """Cumulative levy ÷ target pro-rated to date."""
     return m.licensing.levy_target_share()
@@ -148,6 +158,11 @@ def officers_deployed(m: CollabModel) -> float:
     return m.mobility.deployed
 
 
+def posts_without_fining(m: CollabModel) -> float:
+    """Staffed checkpoints today without an officer who has fining authority."""
+    return int(m.mobility.posts_without_fining().sum())
+
+
 def mobility_reporters() -> dict[str, Callable[[Any], float]]:
     """Reporters of the mobility-control service, keyed by column name."""
     return {
@@ -164,6 +179,11 @@ def mobility_reporters() -> dict[str, Callable[[Any], float]]:
         "checkpoint_overlaps": checkpoint_overlaps,
         "officers_deployed": officers_deployed,
         "fines_collected": fines_collected,
+        "fines_issued": _today("mobility", "fined"),
+        "warnings_issued": _today("mobility", "warned"),
+        "cctv_captures": _today("mobility", "captures"),
+        "cctv_acted_on": _today("mobility", "acted_on"),
+        "posts_without_fining": posts_without_fining,
     }
 
 
@@ -175,6 +195,15 @@ def licensing_reporters() -> dict[str, Callable[[Any], float]]:
         "rejected": _today("licensing", "rejected"),
         "abandoned": _today("licensing", "abandoned"),
         "informal": _today("licensing", "informal"),
+        "files_held": _today("licensing", "stalled"),
+        "issued_without_levy": _today("licensing", "waived"),
+        "charged_without_regulation": _today("licensing", "charged"),
+        "levy_unpaid": _today("licensing", "unpaid"),
+        "informal_fees_asked": _today("licensing", "informal_fees"),
+        "sessions_held": _today("licensing", "sessions"),
+        "levy_collected": levy_collected,
+        "levy_due": levy_due,
+        "mean_age_in_process": _value("licensing", "mean_age_in_process"),
         "backlog": backlog,
         "stalled_files": stalled_files,
         "mean_processing_days": mean_processing_days,
@@ -218,15 +247,23 @@ def summarise(df: pd.DataFrame, start: int, warmup: int) -> dict[str, float]:
     """
     out: dict[str, float] = {"days": len(df)}
     flows = [c for c in ("applications_submitted", "permits_issued", "abandoned", "informal",
-                         "rejected") if c in df]
+                         "rejected", "files_held", "issued_without_levy",
+                         "charged_without_regulation", "levy_unpaid", "informal_fees_asked",
+                         "sessions_held") if c in df]
     for col in flows:
         out[f"{col}_per_month_before"] = _window_mean(df, col, warmup, start) * DAYS_PER_MONTH
         out[f"{col}_per_month_after"] = _window_mean(df, col, start, len(df)) * DAYS_PER_MONTH
-    for col in ("mean_processing_days", "backlog", "mean_trust", "mean_commitment",
-                "mean_officer_effort", "handoff_delay"):
+    for col in ("mean_processing_days", "mean_age_in_process", "backlog", "mean_trust",
+                "mean_commitment", "mean_officer_effort", "handoff_delay", "informed_share",
+                "expected_days"):
         if col in df:
             out[f"{col}_before"] = _window_mean(df, col, warmup, start)
             out[f"{col}_after"] = _window_mean(df, col, start, len(df))
+    if "levy_collected" in df and df["levy_due"].sum() > 0:
+        for name, lo, hi in (("before", warmup, start), ("after", start, len(df))):
+            due = df["levy_due"].iloc[lo:hi].sum()
+            out[f"levy_target_share_{name}"] = (float(df["levy_collected"].iloc[lo:hi].sum() / due)
+                                                if due > 0 else float("nan"))
     for col in ("levy_revenue", "levy_target_share", "informal_share", "informed_share",
                 "mean_trust", "mean_commitment", "backlog", "stalled_files", "fines_collected"):
         if col in df:
@@ -240,7 +277,9 @@ def _phase_means(df: pd.DataFrame) -> dict[str, float]:
     """Mobility outcomes averaged over each restriction phase."""
     out: dict[str, float] = {}
     cols = ("mobility_index", "compliance_rate", "awareness_rate", "violations_detected",
-            "enforcement_coverage", "checkpoint_gaps", "checkpoint_overlaps", "perceived_risk")
+            "enforcement_coverage", "checkpoint_gaps", "checkpoint_overlaps", "perceived_risk",
+            "fines_issued", "warnings_issued", "cctv_captures", "cctv_acted_on",
+            "posts_without_fining")
     for phase, code in PHASE_CODES.items():
         part = df[df["restriction_phase"] == code]
         for col in cols:

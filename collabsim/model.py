@@ -4,6 +4,11 @@ One step is one day. ``step()`` reads like a methods section: agencies commit
 officers and officers choose effort; each service steps (citizens decide,
 files move); information spreads; the collaboration cycle updates; data is
 collected.
+
+A new model first simulates ``burn_in_days`` siloed days (numbered below 0,
+not recorded) so that queues, beliefs and knowledge start day 0 at their siloed
+steady state: before/after differences and effects are then not mixed with the
+model filling up (DESIGN §3).
 """
 
 from __future__ import annotations
@@ -81,8 +86,9 @@ class CollabModel(mesa.Model):
         self.services = [s for s in (self.licensing, self.mobility) if s is not None]
         self.levy_target_per_year = (cfg.licensing.levy_annual_target * self.scale
                                      if cfg.licensing else 0.0)
-        self.officer_active = self.officers.duty == 0
+        self.officer_time = np.zeros(self.officers.n)
         self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
+        self.burn_in(cfg.burn_in_days)
 
     # ------------------------------------------------------------ building
     @staticmethod
@@ -113,9 +119,7 @@ class CollabModel(mesa.Model):
         cfg = self.config
         self.agency_list: list[Agency] = []
         for i, (key, p) in enumerate(cfg.agencies.items()):
-            n_off = round(p.n_officers * self.scale)
-            n_off = max(n_off, 1) if p.n_officers else 0
-            self.agency_list.append(Agency(self, key, i, p, n_off))
+            self.agency_list.append(Agency(self, key, i, p, p.n_officers * self.scale))
         self.agency_index = {a.key: a.index for a in self.agency_list}
         c = cfg.collaboration
         self.collaboration_graph = build_collaboration_network(
@@ -127,7 +131,13 @@ class CollabModel(mesa.Model):
         cfg = self.config
         rng = self.stream("officers.init")
         agencies = self.agency_list
-        desk = np.repeat([a.index for a in agencies], [a.n_officers for a in agencies])
+        heads = [int(np.ceil(a.n_officers - 1e-9)) for a in agencies]
+        desk = np.repeat([a.index for a in agencies], heads)
+        # full-time equivalents: every desk officer full time but an agency's last, who
+        # works the fraction left (2.5 officers = 2 full + 1 half): capacity is continuous
+        # in resources and population, without rounding cliffs
+        desk_fte = np.concatenate([np.minimum(1.0, a.n_officers - np.arange(h))
+                                   for a, h in zip(agencies, heads, strict=True)] or [[]])
         patrol = np.repeat([a.index for a in agencies], [a.n_patrol for a in agencies])
         agency_of = np.concatenate([desk, patrol]).astype(int)
         duty = np.concatenate([np.zeros(desk.size), np.ones(patrol.size)])
@@ -138,8 +148,9 @@ class CollabModel(mesa.Model):
                              * rng.standard_normal(agency_of.size), 0.0, 1.0)
         commitment = np.clip(comm_mean[agency_of] + op.commitment_sd
                              * rng.standard_normal(agency_of.size), 0.0, 1.0)
+        fte = np.concatenate([desk_fte, np.ones(patrol.size)])
         self.officers = OfficerCorps(agency_of, competence, commitment, op,
-                                     cfg.choice.beta_officer, duty)
+                                     cfg.choice.beta_officer, duty, fte)
         for i, (a, d) in enumerate(zip(agency_of, duty, strict=True)):
             agency = agencies[a]
             (agency.patrol if d else agency.officers).append(Officer(self, i, agency))
@@ -171,24 +182,49 @@ class CollabModel(mesa.Model):
 
     def step(self) -> None:
         """Simulate one day."""
+        self.simulate_day()
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def simulate_day(self) -> None:
+        """One day of the model's processes, in order (no data collected)."""
         self.commit_officers()
         self.choose_efforts()
         for service in self.services:
             service.step(self.day)
         self.spread_information()
         self.update_collaboration()
-        self.datacollector.collect(self)
-        self.day += 1
+
+    def burn_in(self, days: int) -> None:
+        """Simulate ``days`` siloed days before day 0, unrecorded (days −days … −1).
+
+        Every service then opens its accounts (counts, revenue, fines) at zero, so
+        day-0 totals count only recorded days while queues and beliefs carry over.
+        """
+        self.day = -int(days)
+        while self.day < 0:
+            self.simulate_day()
+            self.day += 1
+        for service in self.services:
+            service.open_accounts()
+
+    @property
+    def officer_active(self) -> np.ndarray:
+        """Officers working the service today at all (``officer_time > 0``)."""
+        return self.officer_time > 0
 
     def commit_officers(self) -> None:
-        """Each agency puts a share of its officers on the service today."""
-        active = np.zeros(self.officers.n, dtype=bool)
+        """Each agency puts a share of its desk officers' time on the service today.
+
+        Every desk officer works ``fte × share`` of the day on the service, the
+        share from :meth:`Agency.available_share`: capacity changes smoothly with
+        resources and commitment.
+        """
         share = self.config.collaboration.siloed_staff_share
-        for a in self.agency_list:
-            k = round(a.n_officers * a.available_share(self.joint, share))
-            idx = [o.index for o in a.officers[:k]]
-            active[idx] = True
-        self.officer_active = active
+        avail = np.array([a.available_share(self.joint, share) for a in self.agency_list])
+        o = self.officers
+        self.officer_time = np.where(o.duty == 0, o.fte * avail[o.agency_of], 0.0) \
+            if o.n else np.zeros(0)
 
     def choose_efforts(self) -> None:
         """Every officer chooses today's effort (vectorised logit)."""

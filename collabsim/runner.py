@@ -40,7 +40,8 @@ class RunResult:
 
 
 def run(scenario: Scenario | str | Path, seed: int, steps: int | None = None,
-        n_citizens: int | None = None, overrides: Mapping[str, Any] | None = None) -> RunResult:
+        n_citizens: int | None = None, overrides: Mapping[str, Any] | None = None,
+        window_start: int | None = None) -> RunResult:
     """Run one simulation and return its time series and summary.
 
     Args:
@@ -49,13 +50,17 @@ def run(scenario: Scenario | str | Path, seed: int, steps: int | None = None,
         steps: Days to simulate (default: the scenario's ``steps``).
         n_citizens: Number of citizens (default: the scenario's).
         overrides: Dotted key paths to values.
+        window_start: Day that splits the before/after summary windows (default:
+            the scenario's ``collaboration_start``; a counterfactual is summarised
+            on its factual run's windows).
 
     Returns:
         The run's :class:`RunResult`.
     """
     model = CollabModel(scenario, seed=seed, n_citizens=n_citizens, overrides=overrides)
     df = model.run(steps).reset_index(drop=True)
-    summary = summarise(df, model.config.collaboration_start, model.config.warmup_days)
+    start = model.config.collaboration_start if window_start is None else int(window_start)
+    summary = summarise(df, min(start, len(df)), model.config.warmup_days)
     if model.levy_target_per_year <= 0:  # no levy target (e.g. a free permit): no share of it
         summary.pop("levy_target_share_final", None)
     return RunResult(model.config, model.seed, df, summary)

@@ -23,7 +23,7 @@ class Agency(mesa.Agent):
     """A government office with its leader."""
 
     def __init__(self, model: mesa.Model, key: str, index: int, params: AgencyParams,
-                 n_officers: int):
+                 n_officers: float):
         super().__init__(model)
         self.key = key
         self.index = index
@@ -35,6 +35,7 @@ class Agency(mesa.Agent):
         self.communication_openness = params.communication_openness
         self.role_clarity = params.role_clarity
         self.staff_competence = params.staff_competence
+        #: desk officers in full-time equivalents (scaled with the citizens; fractional)
         self.n_officers = n_officers
         self.n_patrol = params.patrol_officers
         self.commitment = params.leader_commitment

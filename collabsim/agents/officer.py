@@ -42,13 +42,15 @@ class OfficerCorps:
 
     def __init__(self, agency_of: np.ndarray, competence: np.ndarray,
                  commitment: np.ndarray, params: OfficerParams, beta: float,
-                 duty: np.ndarray | None = None):
+                 duty: np.ndarray | None = None, fte: np.ndarray | None = None):
         self.agency_of = agency_of.astype(np.int32)
         #: 0 = licensing desk, 1 = patrol (mobility control)
         self.duty = (np.zeros(agency_of.size, dtype=np.int8) if duty is None
                      else duty.astype(np.int8))
         self.competence = competence
         self.commitment = commitment
+        #: full-time equivalent of each officer (an agency's last desk officer may be part-time)
+        self.fte = np.ones(agency_of.size) if fte is None else np.asarray(fte, dtype=float)
         self.params = params
         self.beta = beta
         self.levels = np.asarray(params.effort_levels, dtype=float)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.fields import FieldInfo
 
 __all__ = [
@@ -28,11 +28,13 @@ __all__ = [
     "CollaborationParams",
     "District",
     "LicensingParams",
+    "MobilityFunctions",
     "MobilityParams",
     "OfficerParams",
     "Scenario",
     "SocialNetworkParams",
     "Stage",
+    "UnregulatedChoiceParams",
     "unwrap_optional",
     "walk_schema",
 ]
@@ -173,15 +175,16 @@ class CollaborationParams(_Closed):
         ge=0, le=90)
     joint_handoff_days: float = _f(
         1.0, "Delay of a hand-off in the joint arrangement over a tie of perfect "
-        "communication; doubles at zero quality; unit days; range 0–90; source: assumption",
-        ge=0, le=90)
+        "communication (quality q' = 1); at q' = 0 a joint hand-off is no better than a "
+        "letter (siloed_handoff_days); linear in between; unit days; range 0–90; source: "
+        "assumption", ge=0, le=90)
     siloed_loss_prob: float = _f(
         0.1, "Chance a siloed hand-off is lost or bounced; range 0–1; source: assumption",
         ge=0, le=1)
-    joint_loss_prob: float = _f(
-        0.2, "Chance a joint hand-off is lost or bounced over a tie of zero communication "
-        "quality (falls linearly to 0 at perfect quality); range 0–1; source: assumption",
-        ge=0, le=1)
+    joint_min_loss_prob: float = _f(
+        0.01, "Chance a joint hand-off is lost or bounced over a tie of perfect "
+        "communication (q' = 1); at q' = 0 it is the letter's siloed_loss_prob; linear in "
+        "between; range 0–1; source: assumption", ge=0, le=1)
     bounce_days: float = _f(5.0, "Extra days a lost or bounced file needs to come back; "
                             "unit days; range 0–90; source: assumption", ge=0, le=90)
     trust_gain: float = _f(
@@ -203,13 +206,22 @@ class CollaborationParams(_Closed):
     siloed_staff_share: float = _f(
         0.6, "Share of an agency's officers working the service before the joint "
         "arrangement, beside other duties; range 0–1; source: assumption", ge=0, le=1)
-    siloed_outreach_factor: float = _f(
-        0.3, "Share of an agency's public information that reaches citizens before the joint "
-        "arrangement (no joint front office); range 0–1; source: assumption", ge=0, le=1)
+    siloed_innovation: float = _f(
+        0.0, "Rate of an office's improvements of its own stages before the joint "
+        "arrangement, as a share of the joint rate at perfect partner communication; 0 "
+        "means the presets' service days are the offices' own steady state; range 0–1; "
+        "source: assumption", ge=0, le=1)
 
 
 class AgencyParams(_Closed):
     """A government office and its leader: the preparedness and success factors."""
+
+    #: Keys a scenario file must set to add an agency (one the file it extends lacks):
+    #: a misspelt id (``[agencies.PUPR]``) is then an error, not a fourth office with
+    #: default values. Every agency of the shipped presets sets these.
+    new_entry_requires: ClassVar[tuple[str, ...]] = (
+        "name", "leader_commitment", "facilitative_leadership", "communication_openness",
+        "role_clarity", "staff_competence", "n_officers")
 
     name: str = _f("", "Display name; source: CASE_FACTS 'Who does what'")
     leader_commitment: float = _f(0.5, "Leader's commitment to the joint service; range "
@@ -220,7 +232,7 @@ class AgencyParams(_Closed):
     resources: float = _f(
         0.8, "Share of the staff, budget and IT the joint arrangement needs that the agency "
         "supplies; range 0–1; source: DESIGN §1 (PBG supporting resources)", ge=0, le=1)
-    regulation_ready: bool = _f(
+    regulation_ready: StrictBool = _f(
         True, "The regulation the joint arrangement needs (e.g. the regional levy rule) is "
         "in force; source: DESIGN §1, CASE_FACTS 'The levy can be charged only under a "
         "regional regulation'")
@@ -254,20 +266,76 @@ class Stage(_Closed):
                     "0–100,000", ge=0, le=100_000)
     levy: float = _f(0.0, "Regional levy (retribusi) charged at the stage when a regulation "
                      "is in force; unit kRp per file; range 0–100,000", ge=0, le=100_000)
-    needs_regulation: bool = _f(False, "The stage can only be done under a regulation in "
-                                "force (see licensing.without_regulation)")
+    needs_regulation: StrictBool = _f(False, "The stage can only be done under a regulation "
+                                      "in force (see licensing.unregulated)")
     rework_prob: float = _f(0.1, "Chance a file goes back to the applicant for fixes at "
                             "half openness and competence·effort; range 0–1", ge=0, le=1)
     rework_days: float = _f(5.0, "Days an applicant needs to fix a reworked file; unit "
                             "days; range 0–365", ge=0, le=365)
     reject_prob: float = _f(0.0, "Chance a file is rejected at the stage (e.g. failed "
                             "inspection); range 0–1", ge=0, le=1)
+    batch_size: int = _f(0, "If > 0 the stage runs in sessions (e.g. counselling batches) "
+                         "of at most this many files at capacity_reference citizens (scaled "
+                         "with the citizens); 0 = files are worked one by one by the desk "
+                         "officers; unit files; range 0–10,000; source: CASE_FACTS 'counselling "
+                         "batches of ~50'", ge=0, le=10_000)
+    sessions_per_year: float = _f(
+        0.0, "Sessions a batched stage holds per year when its agency puts all its staff on "
+        "the service (scaled by the agency's available staff share); unit 1/year; range "
+        "0–365; source: CASE_FACTS '3–8 batches a year'", ge=0, le=365)
 
     @model_validator(mode="after")
     def _min_below(self) -> Stage:
         if self.min_service_days > self.service_days:
             raise ValueError("min_service_days must not exceed service_days")
         return self
+
+
+class UnregulatedChoiceParams(_Closed):
+    """An office's choice for a file at a stage whose regulation is not in force.
+
+    Rational choice of the stage's leader (logit, β = ``choice.beta_officer``) among
+    hold / waive / charge / informal fee; utilities in effort-utility units, see
+    docs/ODD.md "Files the regulation does not cover".
+    """
+
+    review_rate: float = _f(
+        0.05, "Chance per day that a held file is reviewed (decided on again); unit 1/day; "
+        "range 0–1; source: assumption (files are looked at when partners chase them)",
+        ge=0, le=1)
+    service_weight: float = _f(
+        1.0, "Value to a leader of moving a file on, times ½(commitment + facilitative "
+        "leadership); unit effort-utility; range 0–10; source: DESIGN §1 (leader "
+        "commitment, facilitative leadership)", ge=0, le=10)
+    revenue_weight: float = _f(
+        0.5, "Value to a leader of collecting the levy, times commitment; unit "
+        "effort-utility; range 0–10; source: assumption", ge=0, le=10)
+    audit_risk: float = _f(
+        0.3, "Chance a file issued without the levy the regulation would charge is "
+        "questioned by the auditor; range 0–1; source: assumption", ge=0, le=1)
+    challenge_risk: float = _f(
+        0.5, "Chance a levy charged without a regional regulation is challenged as "
+        "unlawful; range 0–1; source: CASE_FACTS 'The levy can be charged only under a "
+        "regional regulation'", ge=0, le=1)
+    sanction: float = _f(
+        2.0, "Cost to the leader of a questioned or challenged file; unit effort-utility; "
+        "range 0–10; source: assumption", ge=0, le=10)
+    unpaid_share: float = _f(
+        0.25, "Share of applicants charged a levy without a regulation who never pay (the "
+        "permit goes out unpaid); range 0–1; source: CASE_FACTS 'Bandar Lampung … 1,300 "
+        "issued, 300 unpaid'", ge=0, le=1)
+    hold_pressure: float = _f(
+        0.3, "Disutility of holding a file, per 30 days it has been held (applicants and "
+        "partners chase); unit effort-utility; range 0–10; source: assumption", ge=0, le=10)
+    informal_fee_gain: float = _f(
+        0.8, "Private gain from asking an informal fee, times (1 − the officers' intrinsic "
+        "commitment); unit effort-utility; range 0–10; source: assumption", ge=0, le=10)
+    informal_fee_risk: float = _f(
+        1.0, "Expected sanction of asking an informal fee (detection × sanction); unit "
+        "effort-utility; range 0–10; source: assumption", ge=0, le=10)
+    informal_fee: float = _f(
+        100.0, "What an applicant pays when an informal fee is asked; unit kRp; range "
+        "0–1e5; source: assumption", ge=0, le=1e5)
 
 
 class LicensingParams(_Closed):
@@ -297,11 +365,11 @@ class LicensingParams(_Closed):
         "source: assumption", ge=0, le=1)
     informal_penalty: float = _f(2000.0, "Sanction on detected informal activity; unit "
                                  "kRp; range 0–1e7; source: assumption", ge=0, le=1e7)
-    without_regulation: Literal["stall", "waive"] = _f(
-        "stall", "What a stage that needs a regulation does without one: 'stall' blocks the "
-        "file until a facilitative leader releases it, 'waive' passes it; either way no "
-        "levy; source: CASE_FACTS 'many stalled files'")
-    legacy_regulation_in_force: bool = _f(
+    unregulated: UnregulatedChoiceParams = Field(
+        default_factory=UnregulatedChoiceParams,
+        description="What an office decides for a file at a stage whose regulation is not in "
+        "force (hold, issue without levy, charge and risk it unpaid, informal fee)")
+    legacy_regulation_in_force: StrictBool = _f(
         True, "Before the collaboration start the legacy arrangement's regulation is in "
         "force; source: CASE_FACTS (IMB regime before 2021)")
     levy_annual_target: float = _f(
@@ -316,10 +384,14 @@ class LicensingParams(_Closed):
         "source: DESIGN §2", ge=0, le=1)
     innovation_step: float = _f(0.1, "Share of a stage's service days one improvement "
                                 "removes; range 0–1; source: assumption", ge=0, le=1)
-    release_rate: float = _f(
-        0.01, "Chance per day, at full facilitative leadership and commitment, that a "
-        "stalled file is released by discretion; unit 1/day; range 0–1; source: assumption",
-        ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _batches(self) -> LicensingParams:
+        for i, st in enumerate(self.stages):
+            if st.batch_size > 0 and st.sessions_per_year <= 0:
+                raise ValueError(f"licensing.stages.{i}.sessions_per_year must be > 0 for a "
+                                 "batched stage (batch_size > 0)")
+        return self
 
 
 class District(_Closed):
@@ -331,6 +403,10 @@ class District(_Closed):
     y: float = _f(0.0, "Map position north; unit km; for drawing only", ge=-1000, le=1000)
     cctv: float = _f(0.0, "Share of the district's trips passing a CCTV-covered "
                      "intersection; range 0–1", ge=0, le=1)
+    media_access: float = _f(
+        1.0, "Share of the district's residents a media campaign can reach (radio, TV, "
+        "social media); each citizen is drawn at init; range 0–1; source: assumption",
+        ge=0, le=1)
 
 
 class Checkpoint(_Closed):
@@ -353,6 +429,32 @@ class Campaign(_Closed):
         "media", "media reaches the whole city; local (district and ward heads) only "
         "`districts`; source: CASE_FACTS JCOC partners (camat, lurah)")
     districts: list[str] = _f([], "Districts a local campaign covers (empty = all)")
+
+
+class MobilityFunctions(_Closed):
+    """Which agencies hold which function in mobility control (agency keys per function).
+
+    An agency performs only the functions listed here: no code checks agency names.
+    Source: CASE_FACTS "Who does what" (JCOC).
+    """
+
+    cctv: list[str] = _f([], "Agencies that run the CCTV cameras and pass captures on "
+                         "(CASE_FACTS: Diskominfo runs the centre, CCTV and data)")
+    act_on_captures: list[str] = _f(
+        [], "Agencies whose unit acts on a CCTV capture (a fine, or a warning in the "
+        "education phase); CASE_FACTS 'pass captures to the police traffic unit'")
+    fining: list[str] = _f(
+        [], "Agencies with fining authority: a checkpoint stop fines only if an officer of "
+        "one of them is at that post, else it is a warning; CASE_FACTS (police, Satpol PP)")
+    health_check: list[str] = _f(
+        [], "Agencies that run health checks at the posts where their officers stand "
+        "(stops there are stronger by mobility.screening_gain); CASE_FACTS (Dinkes)")
+    route_management: list[str] = _f(
+        [], "Agencies that manage routes (diversions and closures funnel through-traffic "
+        "into the checkpoints, mobility.diversion_gain); CASE_FACTS (Dishub)")
+    local_outreach: list[str] = _f(
+        [], "Agencies through which local campaigns reach residents (district and ward "
+        "heads); CASE_FACTS 'district and ward heads (camat, lurah) for local socialisation'")
 
 
 class MobilityParams(_Closed):
@@ -409,6 +511,22 @@ class MobilityParams(_Closed):
         "the cameras; range 0–1; source: CASE_FACTS 'operators warn violators … pass captures "
         "to the police'", ge=0, le=1)
     campaigns: list[Campaign] = _f([], "Socialisation campaigns", max_length=100)
+    functions: MobilityFunctions = Field(
+        default_factory=MobilityFunctions,
+        description="Which agencies hold which function (CCTV, acting on captures, fining, "
+        "health checks, route management, local outreach)")
+    capture_staff_half: float = _f(
+        5.0, "Effective officers (Σ competence × effort fielded today) at which an agency "
+        "acting on CCTV captures handles half of those it receives; unit persons; range "
+        "0.01–1000; source: assumption", ge=0.01, le=1000)
+    screening_gain: float = _f(
+        0.5, "Extra stopping strength of a checkpoint where a health-check officer stands "
+        "(screening stops more vehicles); unit share; range 0–10; source: assumption",
+        ge=0, le=10)
+    diversion_gain: float = _f(
+        0.5, "Extra stopping strength of every checkpoint when route management fully "
+        "funnels through-traffic into the posts; unit share; range 0–10; source: assumption",
+        ge=0, le=10)
 
     @model_validator(mode="after")
     def _references(self) -> MobilityParams:
@@ -439,8 +557,12 @@ class Scenario(_Closed):
     collaboration_start: int = _f(
         365, "Day the joint arrangement starts; splits runs into before and after; unit "
         "day; range 0–36,500; source: DESIGN §2", ge=0, le=36_500)
-    warmup_days: int = _f(90, "Days at the start left out of before/after summaries while "
-                          "the pipeline fills; unit days; range 0–3650", ge=0, le=3650)
+    burn_in_days: int = _f(
+        365, "Days simulated before day 0, siloed and not recorded, so that the pipeline, "
+        "beliefs and knowledge are at their siloed steady state when the run starts; unit "
+        "days; range 0–3650; source: DESIGN §3 (effects from a steady state)", ge=0, le=3650)
+    warmup_days: int = _f(0, "Days at the start left out of before/after summaries (with "
+                          "a burn-in none are needed); unit days; range 0–3650", ge=0, le=3650)
     choice: ChoiceParams = Field(default_factory=ChoiceParams)
     citizens: CitizenParams = Field(default_factory=CitizenParams)
     officers: OfficerParams = Field(default_factory=OfficerParams)
@@ -463,6 +585,12 @@ class Scenario(_Closed):
             if centre and centre not in self.agencies:
                 raise ValueError(f"mobility.operations_centre: unknown agency '{centre}'; "
                                  f"allowed: '' or {', '.join(sorted(self.agencies))}")
+            for function, holders in self.mobility.functions:
+                for key in holders:
+                    if key not in self.agencies:
+                        raise ValueError(
+                            f"mobility.functions.{function}: unknown agency '{key}'; "
+                            f"allowed: {', '.join(sorted(self.agencies))}")
         if self.licensing is None and self.mobility is None:
             raise ValueError("a scenario needs a [licensing] or a [mobility] service, or both")
         if self.warmup_days > self.collaboration_start:

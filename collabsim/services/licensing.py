@@ -13,15 +13,23 @@ One step is one day. In order:
    files as its committed officers' output allows. A completed stage may be
    rejected, sent back for rework (more likely under poor communication and
    low competence·effort), or passed on; the levy is charged where a
-   regulation is in force. A stage that needs a missing regulation stalls the
-   file (or waives it, as the scenario says) until a facilitative leader
-   releases it.
+   regulation is in force. Batched stages (counselling) work in sessions
+   whose frequency follows the agency's staffing. At a stage whose regulation
+   is missing the office *chooses* (logit) to hold the file, issue it without
+   the levy, charge the levy anyway (some never pay) or ask an informal fee.
 5. **Hand-offs** between agencies travel over the collaboration network: by
-   letter before the collaboration start (slow, often lost), afterwards over
-   ties whose delay and loss fall with communication quality. In the joint
+   letter before the collaboration start; in the joint arrangement over ties
+   whose delay and loss move from the letter's toward the shared system's as
+   the tie's communication quality rises (no quality, no gain). In the joint
    arrangement each hand-off is a small win or a failure for the tie's trust.
-6. **Innovation**: in the joint arrangement, facilitative and committed leaders
-   shorten their stages or merge adjacent ones they own.
+6. **Innovation**: facilitative and committed leaders shorten their stages or
+   merge adjacent ones, as fast as their communication with the partners
+   allows (joint), or at ``siloed_innovation`` of that rate on their own.
+
+What the joint arrangement changes is a function of the named drivers
+(communication openness, shared understanding, the partner's commitment,
+resources, facilitative leadership, competence); with none of them it gains
+nothing over staying siloed (see docs/ODD.md "The joint arrangement").
 
 Citizens learn from their own files and from word of mouth (see
 :meth:`LicensingService.hear`), and from the agencies' public information.
@@ -51,6 +59,9 @@ __all__ = ["LicensingService", "WorkStage", "merge_stages"]
 IDLE, NEEDING, APPLIED = 0, 1, 2
 ACTIVE, ISSUED, REJECTED, ABANDONED = 0, 1, 2, 3
 APPLY, INFORMAL, WAIT = 0, 1, 2
+#: an office's options for a file at a stage whose regulation is not in force
+HOLD, WAIVE, CHARGE, FEE = 0, 1, 2, 3
+UNREGULATED_OPTIONS = ("hold", "waive", "charge", "informal_fee")
 WINDOW_DAYS = 30
 
 
@@ -68,6 +79,8 @@ class WorkStage:
     rework_prob: float
     rework_days: float
     reject_prob: float
+    batch_size: int = 0
+    sessions_per_year: float = 0.0
 
 
 def merge_stages(group: list[WorkStage], agency_weight: dict[int, float] | None = None
@@ -77,10 +90,14 @@ def merge_stages(group: list[WorkStage], agency_weight: dict[int, float] | None 
     The merged stage does the parts in parallel where it can: its service days
     are the longest part plus a quarter of the others; fees and levies add up;
     it needs a regulation if any part does; rework and rejection combine as
-    independent chances. It is owned by the agency with the longest part.
+    independent chances. It is owned by the agency with the longest part. If
+    any part runs in sessions the merged stage does too (the smallest batch,
+    the rarest sessions of its batched parts): merging never removes a session
+    bottleneck.
     """
     longest = max(group, key=lambda s: s.service_days)
     days = [s.service_days for s in group]
+    batched = [s for s in group if s.batch_size > 0]
     sd = max(days) + 0.25 * (sum(days) - max(days))
     return WorkStage(
         name="+".join(s.name for s in group),
@@ -93,6 +110,8 @@ def merge_stages(group: list[WorkStage], agency_weight: dict[int, float] | None 
         rework_prob=1 - float(np.prod([1 - s.rework_prob for s in group])),
         rework_days=max(s.rework_days for s in group),
         reject_prob=1 - float(np.prod([1 - s.reject_prob for s in group])),
+        batch_size=min((s.batch_size for s in batched), default=0),
+        sessions_per_year=min((s.sessions_per_year for s in batched), default=0.0),
     )
 
 
@@ -142,27 +161,37 @@ class LicensingService:
         self.stages = [
             WorkStage(s.name, model.agency_index[s.agency], s.service_days, s.min_service_days,
                       s.fee, s.levy, s.needs_regulation, s.rework_prob, s.rework_days,
-                      s.reject_prob)
+                      s.reject_prob, s.batch_size, s.sessions_per_year)
             for s in params.stages
         ]
         self.files = _Grow(citizen=np.int64, stage=np.int16, status=np.int8,
                            submitted=np.float64, ready=np.float64, blocked=np.bool_,
-                           released_at=np.int16, transit_until=np.float64)
+                           released_at=np.int16, transit_until=np.float64,
+                           held_since=np.float64, mode=np.int8)
         self.totals = dict.fromkeys(
             ("submitted", "issued", "rejected", "abandoned", "informal", "detected",
-             "stalled", "handoffs", "handoff_failures"), 0)
+             "stalled", "handoffs", "handoff_failures", "sessions", "waived", "charged",
+             "unpaid", "informal_fees"), 0)
         self.today = dict.fromkeys(self.totals, 0)
         self.levy_revenue = 0.0
+        self.levy_today = 0.0
         self.fee_revenue = 0.0
+        self.informal_fee_revenue = 0.0
         self.fines = 0.0
         self.carry = np.zeros(len(model.agency_list))
+        self.session_credit = np.zeros(len(self.stages))
+        self.batch_carry = np.zeros(len(self.stages))
         # one entry per simulated day (possibly empty): a true 30-day window
         self._durations: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
         self._delays: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
         self._today_durations: list[np.ndarray] = []
         self._today_delays: list[np.ndarray] = []
-        self._last = {"mean_days": 0.0, "p90_days": 0.0, "within_sla": 0.0, "delay": 0.0}
         self._recent = {"durations": np.zeros(0), "delays": np.zeros(0)}
+
+    def open_accounts(self) -> None:
+        """Start counting at day 0: totals and revenues to zero; files and beliefs stay."""
+        self.totals = dict.fromkeys(self.totals, 0)
+        self.levy_revenue = self.fee_revenue = self.informal_fee_revenue = self.fines = 0.0
 
     # ----------------------------------------------------------------- views
     @property
@@ -181,24 +210,40 @@ class LicensingService:
         return float(sum(s.fee + (s.levy if self.regulation_in_force(s.agency) else 0.0)
                          for s in self.stages))
 
-    def handoff_terms(self, a: int, b: int) -> tuple[float, float]:
-        """Delay (days) and loss chance of a hand-off from agency ``a`` to ``b`` today.
+    def tie_quality(self, a: int, b: int) -> float:
+        """How well agency ``b`` takes up what ``a`` sends it in the joint arrangement, in [0, 1].
 
-        Siloed: the letter terms. Joint: ``joint_handoff_days·(2 − q')`` and
-        ``joint_loss_prob·(1 − q')`` with ``q' = q·(½ + ½·c_b)``: the tie's
-        communication quality, discounted when the receiving agency is not
-        committed to the joint process (it leaves what it is sent lying).
+        ``q' = q·(½ + ½·c_b)``: the tie's communication quality ``q``
+        (:func:`~collabsim.network.communication_quality`: both partners'
+        openness and their shared understanding), discounted when the receiving
+        agency is not committed to the joint process (it leaves what it is sent
+        lying). 1 for an agency with itself; 0 between agencies before the joint
+        arrangement (letters carry no shared system).
         """
         m = self.model
-        c = m.config.collaboration
+        if a == b:
+            return 1.0
         if not m.joint:
-            return c.siloed_handoff_days, c.siloed_loss_prob
+            return 0.0
         tie = m.collaboration_graph.edges[m.agency_list[a].key, m.agency_list[b].key]
         q = communication_quality(m.agency_list[a].communication_openness,
                                   m.agency_list[b].communication_openness,
                                   tie["shared_understanding"])
-        q *= 0.5 + 0.5 * m.agency_list[b].commitment  # a committed partner picks files up
-        return c.joint_handoff_days * (2.0 - q), c.joint_loss_prob * (1.0 - q)
+        return q * (0.5 + 0.5 * m.agency_list[b].commitment)
+
+    def handoff_terms(self, a: int, b: int) -> tuple[float, float]:
+        """Delay (days) and loss chance of a hand-off from agency ``a`` to ``b`` today.
+
+        Siloed: the letter's ``siloed_handoff_days`` and ``siloed_loss_prob``.
+        Joint: the shared system works only as well as the tie,
+        ``delay = d_letter·(1 − q') + d_joint·q'`` and
+        ``loss = p_letter·(1 − q') + p_joint_min·q'`` with ``q'`` from
+        :meth:`tie_quality`: a joint arrangement without communication gains nothing.
+        """
+        c = self.model.config.collaboration
+        q = self.tie_quality(a, b)
+        return (c.siloed_handoff_days * (1.0 - q) + c.joint_handoff_days * q,
+                c.siloed_loss_prob * (1.0 - q) + c.joint_min_loss_prob * q)
 
     def advertised_days(self) -> float:
         """Processing time the front office tells enquirers and the public (days).
@@ -241,10 +286,10 @@ class LicensingService:
         self.arrive_needs(day)
         self.citizens_decide(day)
         self.applicants_reconsider(day)
+        self.levy_today = 0.0
         self.work_queues(day)
-        self.release_stalled()
-        if self.model.joint:
-            self.innovate()
+        self.review_held(day)
+        self.innovate()
         for k, v in self.today.items():
             self.totals[k] += v
         self._durations.append(np.concatenate([np.zeros(0), *self._today_durations]))
@@ -304,7 +349,8 @@ class LicensingService:
                                 submitted=np.full(idx.size, float(day)),
                                 ready=np.full(idx.size, day + first.service_days),
                                 blocked=np.zeros(idx.size, bool),
-                                released_at=np.full(idx.size, -1))
+                                released_at=np.full(idx.size, -1),
+                                held_since=np.zeros(idx.size), mode=np.zeros(idx.size))
         self.state[idx] = APPLIED
         self.file_of[idx] = ids
         self.today["submitted"] += idx.size
@@ -367,42 +413,62 @@ class LicensingService:
             "agency": np.array([s.agency for s in st]),
             "regulated": np.array([s.needs_regulation and not self.regulation_in_force(s.agency)
                                    for s in st]),
+            "batched": np.array([s.batch_size > 0 for s in st]),
         }
 
     def agency_capacity(self) -> np.ndarray:
-        """Files each agency can complete today (committed officers' output)."""
+        """Stage completions each agency's desk can make today (files).
+
+        ``Σ productivity · competence · effort · time`` over its desk officers,
+        ``time`` the share of the day each works the service (fractional).
+        """
         m = self.model
-        out = m.officers.output() * m.officer_active
-        return np.bincount(m.officers.agency_of, weights=out, minlength=len(m.agency_list))
+        out = m.officers.output() * m.officer_time
+        return np.bincount(m.officers.agency_of, weights=out,
+                           minlength=len(m.agency_list)).astype(float)
 
     def agency_quality(self) -> np.ndarray:
-        """Mean competence × effort of each agency's committed officers, in [0, 1]."""
+        """Mean competence × effort of each agency's officers on the service, in [0, 1]."""
         m = self.model
         o = m.officers
-        w = m.officer_active.astype(float)
+        w = m.officer_time
         q = np.bincount(o.agency_of, weights=o.competence * o.effort * w,
                         minlength=len(m.agency_list)).astype(float)
         k = np.bincount(o.agency_of, weights=w, minlength=len(m.agency_list)).astype(float)
         return np.divide(q, k, out=np.zeros_like(q), where=k > 0)
 
     def work_queues(self, day: int) -> None:
-        """Each agency completes ready files, oldest application first, up to its capacity."""
+        """Agencies work the ready files: unregulated stages decided, sessions held, desks served.
+
+        Desk stages are worked oldest application first up to each agency's
+        capacity; batched stages in sessions (:meth:`hold_sessions`); a file that
+        reaches a stage whose regulation is missing is decided on first
+        (:meth:`decide_unregulated`).
+        """
         f = self.files
         if f.n == 0:
             return
         table = self._stage_table()
+        quality = self.agency_quality()
         active = np.flatnonzero((f.status[: f.n] == ACTIVE) & ~f.blocked[: f.n]
                                 & (f.ready[: f.n] <= day))
-        if self.params.without_regulation == "stall" and active.size:
+        if active.size:
             st = f.stage[active]
-            stall = table["regulated"][st] & (f.released_at[active] != st)
-            self.stall(active[stall])
-            active = active[~stall]
+            undecided = table["regulated"][st] & (f.released_at[active] != st)
+            self.decide_unregulated(active[undecided], day, new=True)
+            active = active[~f.blocked[active]]
+        batched = table["batched"][f.stage[active]]
+        self.hold_sessions(active[batched], quality, day)
+        self.serve_desks(active[~batched], table, quality, day)
+
+    def serve_desks(self, active: np.ndarray, table: dict, quality: np.ndarray,
+                    day: int) -> None:
+        """Each agency completes ready desk files, oldest application first, up to capacity."""
         if active.size == 0:
             self.carry[:] = 0.0
             return
+        f = self.files
         capacity = self.agency_capacity() + self.carry
-        quality = self.agency_quality()
         owner = table["agency"][f.stage[active]]
         order = np.lexsort((active, f.submitted[active], owner))  # oldest application first
         active, owner = active[order], owner[order]
@@ -419,8 +485,110 @@ class LicensingService:
         if done.size:
             self.complete_stage(done, quality, day)
 
+    def session_rate(self, s: int) -> float:
+        """Sessions per day batched stage ``s`` holds: ``sessions_per_year/365 × available share``.
+
+        The available share is the owner's staff share on the service
+        (:meth:`~collabsim.agents.agency.Agency.available_share`): a thinly
+        resourced or uncommitted office runs fewer sessions and leaves demand queued.
+        """
+        m = self.model
+        stage = self.stages[s]
+        share = m.agency_list[stage.agency].available_share(
+            m.joint, m.config.collaboration.siloed_staff_share)
+        return stage.sessions_per_year / 365.0 * share
+
+    def hold_sessions(self, ready: np.ndarray, quality: np.ndarray, day: int) -> None:
+        """Batched stages hold a session when one is due: up to a batch of the oldest ready files.
+
+        Sessions are due at :meth:`session_rate` (a deterministic schedule: credit
+        accrues daily, a session spends one). A batch holds ``batch_size ×
+        n / capacity_reference`` places, the fraction carried to the next session.
+        """
+        f = self.files
+        scale = self.model.scale
+        for s, stage in enumerate(self.stages):
+            if stage.batch_size <= 0:
+                continue
+            self.session_credit[s] += self.session_rate(s)
+            if self.session_credit[s] < 1.0:
+                continue
+            self.session_credit[s] -= 1.0
+            self.today["sessions"] += 1
+            places = stage.batch_size * scale + self.batch_carry[s]
+            k = int(places)
+            self.batch_carry[s] = places - k
+            here = ready[f.stage[ready] == s]
+            if here.size == 0 or k == 0:
+                continue
+            chosen = here[np.lexsort((here, f.submitted[here]))[:k]]
+            self.complete_stage(chosen, quality, day)
+
+    def unregulated_utilities(self, agency: int, held_days: np.ndarray) -> np.ndarray:
+        """Utilities of hold / waive / charge / informal fee for files at an unregulated stage.
+
+        For the stage's agency with commitment ``c``, facilitative leadership
+        ``f`` and officers' mean intrinsic commitment ``i`` (effort-utility units):
+
+        * ``U_hold = −hold_pressure · held_days/30``
+        * ``U_waive = service_weight·½(c+f) − audit_risk·sanction``
+        * ``U_charge = service_weight·½(c+f) + revenue_weight·c − challenge_risk·sanction``
+        * ``U_fee = informal_fee_gain·(1 − i) − informal_fee_risk``
+
+        Returns:
+            ``(len(held_days), 4)`` utilities in the order of :data:`UNREGULATED_OPTIONS`.
+        """
+        p = self.params.unregulated
+        ag = self.model.agency_list[agency]
+        c, f = ag.commitment, ag.facilitative_leadership
+        i = self.model.config.agencies[ag.key].intrinsic_commitment
+        move_on = p.service_weight * 0.5 * (c + f)
+        u = np.empty((held_days.size, 4))
+        u[:, HOLD] = -p.hold_pressure * held_days / 30.0
+        u[:, WAIVE] = move_on - p.audit_risk * p.sanction
+        u[:, CHARGE] = move_on + p.revenue_weight * c - p.challenge_risk * p.sanction
+        u[:, FEE] = p.informal_fee_gain * (1.0 - i) - p.informal_fee_risk
+        return u
+
+    def decide_unregulated(self, ids: np.ndarray, day: int, new: bool) -> None:
+        """The stage's office chooses what to do with files its regulation does not cover.
+
+        Logit over :meth:`unregulated_utilities` with β = ``choice.beta_officer``.
+        Held files wait (blocked, chased by partners) until reviewed again; the
+        others go on to be worked with their mode recorded (no levy, a levy some
+        never pay, or an informal fee the applicant pays).
+        """
+        if ids.size == 0:
+            return
+        f = self.files
+        if new:
+            f.held_since[ids] = day
+        st = f.stage[ids].astype(int)
+        owner = np.array([s.agency for s in self.stages])[st]
+        rng = self.model.stream("licensing.unregulated")
+        uniforms = rng.random(ids.size)
+        pick = np.empty(ids.size, dtype=np.intp)
+        for a in np.unique(owner):
+            mine = owner == a
+            u = self.unregulated_utilities(int(a), day - f.held_since[ids[mine]])
+            pick[mine] = choose_with_uniforms(u, self.model.config.choice.beta_officer,
+                                              uniforms[mine])
+        held = pick == HOLD
+        newly_held = ids[held & ~f.blocked[ids]]
+        f.blocked[ids[held]] = True
+        self.stall(newly_held)
+        go = ids[~held]
+        f.blocked[go] = False
+        f.released_at[go] = f.stage[go]
+        f.mode[go] = pick[~held]
+        self.today["waived"] += int((pick == WAIVE).sum())
+        self.today["charged"] += int((pick == CHARGE).sum())
+        fee = pick == FEE
+        self.today["informal_fees"] += int(fee.sum())
+        self.informal_fee_revenue += self.params.unregulated.informal_fee * int(fee.sum())
+
     def stall(self, ids: np.ndarray) -> None:
-        """Block files at a stage whose regulation is missing; a failure for the tie in."""
+        """Files newly held at a stage whose regulation is missing; a failure for the tie in."""
         if ids.size == 0:
             return
         self.files.blocked[ids] = True
@@ -442,7 +610,7 @@ class LicensingService:
         st = f.stage[ids].astype(int)
         reject_p = np.array([s.reject_prob for s in self.stages])[st]
         owner = np.array([s.agency for s in self.stages])[st]
-        openness = np.array([a.communication_openness for a in self.model.agency_list])[owner]
+        openness = self.guidance_openness()[owner]
         rework_p = np.clip(np.array([s.rework_prob for s in self.stages])[st]
                            * (1.5 - openness) * (1.5 - quality[owner]), 0.0, 0.95)
         u = rng.random(ids.size)
@@ -452,6 +620,21 @@ class LicensingService:
         f.ready[ids[rework]] = day + np.array([s.rework_days for s in self.stages])[st[rework]]
         self.reject(ids[rejected])
         self.pass_stage(ids[passed], day)
+
+    def guidance_openness(self) -> np.ndarray:
+        """How well applicants are told what each agency's stage needs, per agency, in [0, 1].
+
+        Siloed, only the agency itself tells them (its openness ``o_a``). In the
+        joint arrangement the front office checks the whole file at intake, as
+        well as the agency has told it: ``o_a + (1 − o_a)·o_front·q'(front, a)``;
+        without communication between them this is ``o_a`` again.
+        """
+        m = self.model
+        front = self.stages[0].agency
+        o = np.array([a.communication_openness for a in m.agency_list])
+        told = np.array([self.tie_quality(front, a.index) if a.index != front else 0.0
+                         for a in m.agency_list])
+        return o + (1.0 - o) * o[front] * told
 
     def reject(self, ids: np.ndarray) -> None:
         """Rejected files close; their applicants still have the need."""
@@ -473,12 +656,31 @@ class LicensingService:
             stage = self.stages[s]
             k = int((st == s).sum())
             self.fee_revenue += stage.fee * k
-            if stage.levy and self.regulation_in_force(stage.agency):
-                self.levy_revenue += stage.levy * k
+            self.charge_levy(stage, ids[st == s])
         last = st == self.n_stages - 1
         self.issue(ids[last], day)
         for s in np.unique(st[~last]):
             self.hand_off(ids[~last][st[~last] == s], int(s), day)
+
+    def charge_levy(self, stage: WorkStage, ids: np.ndarray) -> None:
+        """Collect the stage's levy from files passing it.
+
+        Under a regulation in force every file pays. Without one, only files the
+        office chose to *charge* are asked, and ``unpaid_share`` of those never
+        pay (the permit goes out unpaid).
+        """
+        if not stage.levy or ids.size == 0:
+            return
+        if self.regulation_in_force(stage.agency):
+            paid = ids.size
+        else:
+            asked = int((self.files.mode[ids] == CHARGE).sum())
+            rng = self.model.stream("licensing.unpaid")
+            unpaid = int((rng.random(asked) < self.params.unregulated.unpaid_share).sum())
+            self.today["unpaid"] += unpaid
+            paid = asked - unpaid
+        self.levy_revenue += stage.levy * paid
+        self.levy_today += stage.levy * paid
 
     def issue(self, ids: np.ndarray, day: int) -> None:
         """Issue permits; applicants learn how long it really took."""
@@ -547,26 +749,16 @@ class LicensingService:
             if a != b:
                 self._tie_outcomes(a, b, 0, int((self.files.stage[chased] == s).sum()))
 
-    def release_stalled(self) -> None:
-        """Leaders release stalled files by discretion (no levy charged).
-
-        The daily chance is ``release_rate · ½(facilitative_leadership +
-        commitment)`` of the stage's agency: a workaround needs both the style
-        and the will to make the joint service work.
-        """
+    def review_held(self, day: int) -> None:
+        """Partners chase held files; offices review some (``review_rate``) and decide again."""
         f = self.files
-        blocked = np.flatnonzero(f.blocked[: f.n])
-        if blocked.size == 0:
+        held = np.flatnonzero(f.blocked[: f.n])
+        if held.size == 0:
             return
-        self.chase_stalled(blocked)
-        st = f.stage[blocked].astype(int)
-        owner = np.array([s.agency for s in self.stages])[st]
-        will = np.array([0.5 * (a.facilitative_leadership + a.commitment)
-                         for a in self.model.agency_list])[owner]
-        rng = self.model.stream("licensing.release")
-        go = rng.random(blocked.size) < self.params.release_rate * will
-        f.blocked[blocked[go]] = False
-        f.released_at[blocked[go]] = st[go]
+        self.chase_stalled(held)
+        rng = self.model.stream("licensing.review")
+        reviewed = held[rng.random(held.size) < self.params.unregulated.review_rate]
+        self.decide_unregulated(reviewed, day, new=False)
 
     # ------------------------------------------------------ the joint design
     def _remap(self, groups: list[list[int]]) -> None:
@@ -588,13 +780,40 @@ class LicensingService:
         bounds = np.linspace(0, self.n_stages, k + 1).round().astype(int)
         self._remap([list(range(bounds[i], bounds[i + 1])) for i in range(k)])
 
+    def partner_quality(self, agency: int) -> float:
+        """Mean :meth:`tie_quality` of the agency's hand-off ties in the workflow, both ways.
+
+        1 for an agency whose stages hand nothing to a partner (it needs no one).
+        """
+        pairs = [(s.agency, t.agency) for s, t in zip(self.stages, self.stages[1:],
+                                                      strict=False)
+                 if s.agency != t.agency and agency in (s.agency, t.agency)]
+        if not pairs:
+            return 1.0
+        return float(np.mean([0.5 * (self.tie_quality(a, b) + self.tie_quality(b, a))
+                              for a, b in pairs]))
+
+    def innovation_chance(self, agency) -> float:
+        """Daily chance that an agency improves one of its stages.
+
+        Joint: ``innovation_rate · f · c · q̄``: facilitative leadership ``f``,
+        commitment ``c``, and the quality ``q̄`` of its ties to the partners it
+        hands files to (:meth:`partner_quality`) — a redesign of a shared
+        workflow needs the partners' input. Siloed: ``innovation_rate · f · c ·
+        siloed_innovation`` (improving its own desk alone).
+        """
+        p = self.params
+        base = p.innovation_rate * agency.facilitative_leadership * agency.commitment
+        if self.model.joint:
+            return base * self.partner_quality(agency.index)
+        return base * self.model.config.collaboration.siloed_innovation
+
     def innovate(self) -> None:
         """Facilitative, committed leaders merge their adjacent stages or shorten one."""
         p = self.params
         rng = self.model.stream("licensing.innovation")
         for agency in self.model.agency_list:
-            chance = p.innovation_rate * agency.facilitative_leadership * agency.commitment
-            if rng.random() >= chance:
+            if rng.random() >= self.innovation_chance(agency):
                 continue
             own = [i for i, s in enumerate(self.stages) if s.agency == agency.index]
             pair = next((i for i in own if i + 1 in own), None)
@@ -640,20 +859,31 @@ class LicensingService:
                                               self.model.stream("citizens.forgetting"))
         self.informed[forget] = False
 
+    def information_completeness(self) -> float:
+        """Share of the procedure the front office's public information covers, in [0, 1].
+
+        The front office knows its own stages; another agency's stage it can
+        explain only as well as that agency tells it: the mean over stages of 1
+        for its own and ``q'(owner, front)`` (:meth:`tie_quality`) for a
+        partner's. Siloed that is the share of stages it owns; a joint
+        arrangement without communication covers no more.
+        """
+        front = self.stages[0].agency
+        return float(np.mean([self.tie_quality(s.agency, front) for s in self.stages]))
+
     def inform(self) -> None:
         """Public information from the front office reaches some citizens.
 
-        Reach is ``outreach_rate · openness`` (times ``siloed_outreach_factor``
-        before the joint front office exists); those reached learn the
+        Reach is ``outreach_rate · openness_front · completeness``
+        (:meth:`information_completeness`): those reached learn the whole
         procedure and move their expected days toward the announced time by
         ``learning_rate · openness`` (open offices are believed).
         """
         m = self.model
         cit = m.config.citizens
         front = m.agency_list[self.stages[0].agency]
-        factor = 1.0 if m.joint else m.config.collaboration.siloed_outreach_factor
-        reached = m.population.sample(cit.outreach_rate * front.communication_openness * factor,
-                                      m.stream("citizens.outreach"))
+        rate = cit.outreach_rate * front.communication_openness * self.information_completeness()
+        reached = m.population.sample(rate, m.stream("citizens.outreach"))
         if reached.size == 0:
             return
         self.informed[reached] = True
@@ -669,32 +899,41 @@ class LicensingService:
         """Files currently blocked for want of a regulation."""
         return int(self.files.blocked[: self.files.n].sum())
 
-    def _windowed(self, key: str, which: str, stat) -> float:
-        """A statistic over the last 30 days; its last known value if the window is empty."""
+    def _windowed(self, which: str, stat) -> float:
+        """A statistic over the last 30 days; NaN when nothing happened in the window."""
         d = self._recent[which]
-        if d.size:
-            self._last[key] = float(stat(d))
-        return self._last[key]
+        return float(stat(d)) if d.size else float("nan")
 
     def mean_processing_days(self) -> float:
         """Mean days from submission to issue of permits issued in the last 30 days.
 
-        Keeps its last known value through 30 days without an issue (0 before the first).
+        NaN in a window without an issued permit (see :meth:`mean_age_in_process`).
         """
-        return self._windowed("mean_days", "durations", np.mean)
+        return self._windowed("durations", np.mean)
 
     def p90_processing_days(self) -> float:
-        """90th percentile of processing days over the last 30 days (last known value)."""
-        return self._windowed("p90_days", "durations", lambda d: np.percentile(d, 90))
+        """90th percentile of processing days over the last 30 days (NaN without issues)."""
+        return self._windowed("durations", lambda d: np.percentile(d, 90))
 
     def within_service_level(self) -> float:
-        """Share of permits issued in the last 30 days within the service-level target."""
+        """Share of permits issued in the last 30 days within the service-level target.
+
+        NaN in a window without an issued permit.
+        """
         sla = self.params.service_level_days
-        return self._windowed("within_sla", "durations", lambda d: (d <= sla).mean())
+        return self._windowed("durations", lambda d: (d <= sla).mean())
 
     def handoff_delay(self) -> float:
-        """Mean delay of hand-offs in the last 30 days (days; includes bounces)."""
-        return self._windowed("delay", "delays", np.mean)
+        """Mean delay of hand-offs in the last 30 days (days; includes bounces; NaN if none)."""
+        return self._windowed("delays", np.mean)
+
+    def mean_age_in_process(self) -> float:
+        """Mean days since submission of the files still in process (NaN if none)."""
+        f = self.files
+        active = f.status[: f.n] == ACTIVE
+        if not active.any():
+            return float("nan")
+        return float(self.model.day - f.submitted[: f.n][active].mean())
 
     def informal_share(self) -> float:
         """Share of acted-on needs met informally so far.
@@ -707,10 +946,13 @@ class LicensingService:
         return t["informal"] / denom if denom else 0.0
 
     def levy_target_share(self) -> float:
-        """Cumulative levy ÷ the annual target pro-rated to date (0 without a target)."""
+        """Cumulative levy since day 0 ÷ the annual target pro-rated to date.
+
+        NaN without a target (a free permit has no share of one).
+        """
         target = self.model.levy_target_per_year
         if target <= 0:
-            return 0.0
+            return float("nan")
         return self.levy_revenue / (target * (self.model.day + 1) / 365.0)
 
     def informed_share(self) -> float:
