@@ -1,32 +1,43 @@
-"""Mobility control (JCOC): an operations centre, checkpoints, socialisation, travel choice.
+"""Mobility control (JCOC): an operations centre, agencies with functions, travel choice.
 
-One step is one day. In order:
+One step is one day. Agencies bring what only they can do; which agency holds
+which function is scenario data (``[mobility.functions]``, CASE_FACTS "Who does
+what"): running the CCTV, acting on captures, fining authority, health checks,
+route management, local outreach. In order:
 
-1. **Deployment**: each partner agency contributes patrol officers according to
-   its commitment. The operations centre plans where every contingent goes
-   (it knows every checkpoint and every contingent, and spreads officers so no
-   point is empty); without a centre each agency plans alone from a partial
-   view, filling the points it knows. Officers whose role is unclear
-   (``1 − role_clarity``; with a centre, also poor communication on the tie)
-   end up at a checkpoint of their own choosing: overlaps (several agencies at
-   one point, more than needed) and gaps (points nobody staffs) follow.
-2. **Detection**: a violating trip is stopped at a checkpoint on its route
-   with ``1 − (1 − detection_per_officer)^staff`` (staff = Σ competence ×
-   effort there, counted up to the post's need: officers beyond it add
-   nothing), or by CCTV where an operations centre acts on the cameras.
+1. **Deployment**: each partner agency fields ``round(patrol · commitment)``
+   patrol officers. The operations centre plans where every contingent goes:
+   it knows every checkpoint, every contingent and its functions, so it first
+   puts one officer with fining authority and one health-check officer at as
+   many posts as it can, then spreads the rest so no point is empty. Without a
+   centre each agency plans alone from a partial view, filling the points it
+   knows. Officers whose role is unclear (``1 − role_clarity``; with a centre,
+   also poor communication on the tie) end up at a checkpoint of their own
+   choosing: overlaps, gaps, and posts without fining authority follow.
+2. **Detection**: a violating trip passing a post is stopped with
+   ``1 − (1 − detection_per_officer)^strength``; a stop is a fine only where an
+   officer with fining authority stands, a warning elsewhere. Strength is
+   Σ competence × effort (up to the post's need), stronger with a health check
+   at the post and with route management funnelling traffic into the posts.
+   CCTV captures lead to a fine only when a unit acting on captures receives
+   the request over its tie and acts (commitment × communication × staff ×
+   role clarity); an unanswered capture is a loudspeaker warning.
 3. **Travel choice** (logit, β = ``beta_citizen``): ``U_travel = need −
-   restricted·[aware·(rule_weight + P̂(detected)·sanction) +
+   restricted·[aware·(rule_weight + P̂(fined)·sanction) +
    norm_weight·(share of ties who stayed home yesterday)]``, ``U_stay = 0``;
    essential workers are exempt from the restriction terms. Unaware citizens
    do not weigh the rule or the sanction (Becker 1968 needs a known rule).
-4. **Enforcement**: detected violators are warned (education phase: they
-   become aware) or fined; they and their ties update their perceived risk.
+4. **Enforcement**: stopped violators become aware; fined ones (enforcement
+   phase only) and their ties raise their perceived risk.
 5. **Collaboration**: a contingent that mostly lands where the plan needs it
    is a small win on its tie to the centre; an absent contingent, or one
    mostly at over-staffed points, is a failure.
 
-Socialisation campaigns and word of mouth raise awareness (see :meth:`inform`
-and :meth:`hear`).
+Socialisation: media campaigns reach only citizens with media access; local
+campaigns reach residents through the district heads, as far as that agency is
+committed. Awareness spreads by word of mouth only once the rules are announced
+(a campaign has started or the restrictions have), so the baseline (including
+a burn-in before day 0) is stationary. See :meth:`inform` and :meth:`hear`.
 """
 
 from __future__ import annotations
@@ -44,12 +55,22 @@ from collabsim.network import (
 )
 
 if TYPE_CHECKING:
+    from collabsim.agents import Agency
     from collabsim.model import CollabModel
     from collabsim.scenario.schema import MobilityParams
 
 __all__ = ["MobilityService"]
 
 BASELINE, EDUCATION, ENFORCEMENT, LIFTED = "baseline", "education", "enforcement", "lifted"
+#: Functions officers carry to the post where they stand; the centre plans them first.
+POST_FUNCTIONS = ("fining", "health_check")
+_COUNTS = ("trips", "violations", "detected", "non_essential", "fined", "warned",
+           "captures", "acted_on")
+
+
+def any_of(chances: np.ndarray) -> float:
+    """Chance that at least one of independent events happens: ``1 − Π(1 − p)``."""
+    return float(1.0 - np.prod(1.0 - np.asarray(chances, dtype=float)))
 
 
 class MobilityService:
@@ -62,7 +83,7 @@ class MobilityService:
         self.params = params
         self.district_keys = list(params.districts)
         self.district_graph = self._build_city()
-        self._routes = self._route_matrix()
+        self._routes = self._route_matrix().astype(float)
         pop = np.array([d.population for d in params.districts.values()], dtype=float)
         self.gravity = pop / pop.sum()
         self.cctv = np.array([d.cctv for d in params.districts.values()])
@@ -73,23 +94,56 @@ class MobilityService:
         self.need = (params.trip_need + params.trip_need_sd * rng.standard_normal(n)
                      + params.essential_extra_need * self.essential)
         self.aware = rng.random(n) < params.initial_awareness
+        access = np.array([d.media_access for d in params.districts.values()])
+        self.media = model.stream("mobility.media").random(n) < access[self.home]
         self.belief_detect = np.full(n, params.initial_detection_belief, dtype=np.float64)
         self.stayed = np.zeros(n, dtype=bool)
+        self.holds = self._function_table()
         self.cp_district = np.array([self.district_keys.index(c.district)
                                      for c in params.checkpoints], dtype=int)
         self.cp_needed = np.array([c.officers_needed for c in params.checkpoints], dtype=int)
         self.cp_entry = np.array([c.kind == "entry" for c in params.checkpoints], dtype=bool)
         n_cp = len(params.checkpoints)
+        self.post_order = np.lexsort((np.arange(n_cp), ~self.cp_entry))
         self.cp_staff = np.zeros(n_cp)
         self.cp_officers = np.zeros(n_cp, dtype=int)
         self.cp_agencies = np.zeros(n_cp, dtype=int)
+        self.cp_function = {f: np.zeros(n_cp, dtype=bool) for f in POST_FUNCTIONS}
         self.officer_post = np.full(model.officers.n, -1, dtype=int)
-        self.detect_od = np.zeros((len(self.district_keys),) * 2)
-        self.today = dict.fromkeys(("trips", "violations", "detected", "non_essential"), 0)
+        n_d = len(self.district_keys)
+        self.fine_od = np.zeros((n_d, n_d))
+        self.warn_od = np.zeros((n_d, n_d))
+        self.capture_od = np.zeros((n_d, n_d))
+        self.act_chance = 0.0
+        self.today = dict.fromkeys(_COUNTS, 0)
         self.fines = 0.0
         self._baseline_trips: list[int] = []
         self.deployed = 0
         self.available = int((model.officers.duty == 1).sum())
+        starts = [c.start for c in params.campaigns] + [params.restriction_start]
+        self.announced_day = min(starts)
+
+    def _function_table(self) -> dict[str, np.ndarray]:
+        """Per function, a mask over agencies (scenario order) of those holding it."""
+        m = self.model
+        table = {}
+        for function, keys in self.params.functions:
+            mask = np.zeros(len(m.agency_list), dtype=bool)
+            mask[[m.agency_index[k] for k in keys]] = True
+            table[function] = mask
+        return table
+
+    def holders(self, function: str) -> list[Agency]:
+        """The agencies holding ``function`` (scenario order)."""
+        return [a for a in self.model.agency_list if self.holds[function][a.index]]
+
+    def open_accounts(self) -> None:
+        """Start the recorded run's accounts at zero (after a burn-in): fines, today's counts.
+
+        Beliefs, awareness and the baseline trip counts carry over.
+        """
+        self.fines = 0.0
+        self.today = dict.fromkeys(_COUNTS, 0)
 
     # ----------------------------------------------------------- the city
     def _build_city(self) -> nx.Graph:
@@ -127,7 +181,10 @@ class MobilityService:
 
     # ------------------------------------------------------------ timeline
     def phase(self, day: int) -> str:
-        """``baseline``, ``education``, ``enforcement`` or ``lifted`` on ``day``."""
+        """``baseline``, ``education``, ``enforcement`` or ``lifted`` on ``day``.
+
+        Days before 0 (a burn-in) are baseline days.
+        """
         p = self.params
         if day < p.restriction_start:
             return BASELINE
@@ -137,8 +194,12 @@ class MobilityService:
             return EDUCATION
         return ENFORCEMENT
 
+    def rules_announced(self, day: int) -> bool:
+        """Whether the rules exist to be talked about: a campaign or the restrictions began."""
+        return day >= self.announced_day
+
     @property
-    def centre(self):
+    def centre(self) -> Agency | None:
         """The agency running the operations centre today, or None (siloed)."""
         m = self.model
         key = self.params.operations_centre
@@ -146,15 +207,23 @@ class MobilityService:
             return None
         return m.agency_list[m.agency_index[key]]
 
+    def tie_quality(self, a: Agency, b: Agency) -> float:
+        """Communication quality ``q`` of the tie between two agencies (1 within one)."""
+        if a is b:
+            return 1.0
+        tie = self.model.collaboration_graph.edges[a.key, b.key]
+        return communication_quality(a.communication_openness, b.communication_openness,
+                                     tie["shared_understanding"])
+
     # ---------------------------------------------------------- deployment
-    def contribution(self, agency) -> int:
+    def contribution(self, agency: Agency) -> int:
         """Patrol officers an agency fields today: ``round(patrol · commitment)``.
 
         Commitment and involvement of every agency is the key factor (DESIGN §1.2).
         """
         return round(agency.n_patrol * agency.commitment)
 
-    def adherence(self, agency) -> float:
+    def adherence(self, agency: Agency) -> float:
         """Chance an officer ends up where the plan puts it.
 
         ``role_clarity``, and with a centre also ``½ + ½·q`` with ``q`` the
@@ -164,25 +233,89 @@ class MobilityService:
         centre = self.centre
         if centre is None or agency is centre:
             return agency.role_clarity
-        tie = self.model.collaboration_graph.edges[centre.key, agency.key]
-        q = communication_quality(centre.communication_openness, agency.communication_openness,
-                                  tie["shared_understanding"])
-        return agency.role_clarity * (0.5 + 0.5 * q)
+        return agency.role_clarity * (0.5 + 0.5 * self.tie_quality(centre, agency))
 
-    def _plan_slots(self, visible: np.ndarray, spread: bool) -> np.ndarray:
-        """Checkpoint posts in plan order, entry points first.
+    def coordination_reach(self, agency: Agency) -> float:
+        """Chance a joint task reaches ``agency`` and is done where the others need it.
+
+        ``adherence`` with a centre; without one the agency plans from its own
+        partial view, ``role_clarity · siloed_view``.
+        """
+        if self.centre is None:
+            return agency.role_clarity * self.params.siloed_view
+        return self.adherence(agency)
+
+    def _plan_slots(self, visible: np.ndarray, needs: np.ndarray, spread: bool) -> np.ndarray:
+        """Checkpoint posts in plan order (``visible`` already entry points first).
 
         ``spread`` (the centre's plan, seeing every contingent) fills posts
         round by round — one officer at every point, then a second … — so a
         short-handed operation leaves no point empty. An agency planning alone
         fills the points it knows to their full need, one after the other.
         """
-        order = np.lexsort((np.arange(visible.size), ~self.cp_entry[visible]))
-        cps = visible[order]
         if not spread:
-            return np.repeat(cps, self.cp_needed[cps])
-        rounds = [cps[self.cp_needed[cps] > r] for r in range(int(self.cp_needed.max()))]
-        return np.concatenate(rounds) if rounds else cps
+            return np.repeat(visible, needs[visible])
+        top = int(needs[visible].max()) if visible.size else 0
+        rounds = [visible[needs[visible] > r] for r in range(top)]
+        return np.concatenate(rounds) if rounds else visible[:0]
+
+    def _function_posts(self, left: dict[int, int]) -> tuple[dict[int, list[int]], np.ndarray]:
+        """The centre's first step: one officer of each post function at as many posts as it can.
+
+        For each function of :data:`POST_FUNCTIONS`, the holders fielding officers
+        take turns to put one at each post (entry points first) that does not yet
+        have the function. Returns the posts per agency and the remaining needs.
+        """
+        needs = self.cp_needed.copy()
+        taken: dict[int, list[int]] = {a: [] for a in left}
+        for function in POST_FUNCTIONS:
+            holders = [a for a in left if self.holds[function][a]]
+            covered = np.zeros(needs.size, dtype=bool)
+            for a in holders:
+                covered[taken[a]] = True
+            turn = 0
+            for c in self.post_order:
+                if covered[c] or needs[c] == 0:
+                    continue
+                free = [a for a in holders if left[a] > 0]
+                if not free:
+                    break
+                a = free[turn % len(free)]
+                turn += 1
+                taken[a].append(int(c))
+                left[a] -= 1
+                needs[c] -= 1
+        return taken, needs
+
+    def central_plan(self, fielded: dict[int, int], rng: np.random.Generator
+                     ) -> dict[int, np.ndarray]:
+        """Posts per agency under the centre: post functions first, then a round-robin fill."""
+        left = dict(fielded)
+        taken, needs = self._function_posts(left)
+        slots = self._plan_slots(self.post_order, needs, spread=True)
+        n_cp = needs.size
+        cursor, out = 0, {}
+        for a, k in left.items():
+            part = slots[cursor: cursor + k]
+            cursor += part.size
+            extra = rng.integers(0, n_cp, k - part.size)  # beyond the plan: sent anywhere
+            out[a] = np.concatenate([np.array(taken[a], dtype=int), part, extra]).astype(int)
+        return out
+
+    def known_posts(self, rng: np.random.Generator) -> np.ndarray:
+        """Checkpoints an agency planning alone knows of today (entry points first).
+
+        Each with chance ``siloed_view``; one drawn uniformly if it knows none.
+        """
+        n_cp = self.cp_needed.size
+        seen = np.flatnonzero(rng.random(n_cp) < self.params.siloed_view)
+        if seen.size == 0:
+            seen = rng.integers(0, n_cp, 1)
+        return seen[np.lexsort((seen, ~self.cp_entry[seen]))]
+
+    def siloed_plan(self, known: np.ndarray, k: int) -> np.ndarray:
+        """Posts of one agency planning alone: the points it knows, each to full need."""
+        return np.resize(self._plan_slots(known, self.cp_needed, spread=False), k)
 
     def deploy(self) -> None:
         """Place today's patrol officers at checkpoints (planned, then role confusion)."""
@@ -192,26 +325,21 @@ class MobilityService:
         self.officer_post[:] = -1
         if n_cp == 0:
             return
-        centre = self.centre
-        plan = self._plan_slots(np.arange(n_cp), spread=True) if centre is not None else None
-        cursor = 0
-        for agency in m.agency_list:
-            k = self.contribution(agency)
-            if k == 0:
-                continue
+        fielded = {a.index: k for a in m.agency_list if (k := self.contribution(a)) > 0}
+        plan = self.central_plan(fielded, rng) if self.centre is not None else None
+        every_post = np.arange(n_cp)
+        for a, k in fielded.items():
+            agency = m.agency_list[a]
             ids = np.array([o.index for o in agency.patrol[:k]], dtype=int)
-            if plan is not None:
-                slots = plan[cursor: cursor + k]
-                cursor += slots.size
-                extra = k - slots.size  # more officers than the plan needs: sent anywhere
-                posts = np.concatenate([slots, rng.integers(0, n_cp, extra)])
+            if plan is not None:  # the centre shares the list of every checkpoint
+                known, posts = every_post, plan[a]
             else:
-                seen = np.flatnonzero(rng.random(n_cp) < self.params.siloed_view)
-                if seen.size == 0:
-                    seen = rng.integers(0, n_cp, 1)
-                posts = np.resize(self._plan_slots(seen, spread=False), k)
+                known = self.known_posts(rng)
+                posts = self.siloed_plan(known, k)
+            # officers unclear about their role go to a post of their own choosing,
+            # among the posts their agency knows of
             confused = rng.random(k) >= self.adherence(agency)
-            posts[confused] = rng.integers(0, n_cp, int(confused.sum()))
+            posts[confused] = known[rng.integers(0, known.size, int(confused.sum()))]
             self.officer_post[ids] = posts
         self._tally_posts()
 
@@ -225,6 +353,9 @@ class MobilityService:
         pairs = np.unique(np.stack([posts, o.agency_of[on]]), axis=1) if posts.size else \
             np.zeros((2, 0), dtype=int)
         self.cp_agencies = np.bincount(pairs[0], minlength=n_cp)
+        for f in POST_FUNCTIONS:
+            carries = self.holds[f][o.agency_of[on]]
+            self.cp_function[f] = np.bincount(posts[carries], minlength=n_cp) > 0
         self.deployed = int(on.sum())
 
     def gaps(self) -> np.ndarray:
@@ -234,6 +365,10 @@ class MobilityService:
     def overlaps(self) -> np.ndarray:
         """Checkpoints with more officers than needed, from more than one agency."""
         return (self.cp_officers > self.cp_needed) & (self.cp_agencies > 1)
+
+    def posts_without_fining(self) -> np.ndarray:
+        """Staffed checkpoints where no officer has fining authority (stops only warn)."""
+        return (self.cp_officers > 0) & ~self.cp_function["fining"]
 
     def update_ties(self) -> None:
         """Each partner's day is a small win or a failure for its tie to the centre.
@@ -260,19 +395,85 @@ class MobilityService:
                 update_trust_on_success(tie, facil, c.trust_gain, c.understanding_gain)
 
     # ------------------------------------------------------------ detection
-    def update_detection(self) -> None:
-        """Chance a violating trip between each pair of districts is detected today."""
+    def fielded_strength(self, agency: Agency) -> float:
+        """Σ competence × effort of the agency's officers posted today (persons)."""
+        ids = [o.index for o in agency.patrol]
+        if not ids:
+            return 0.0
+        o = self.model.officers
+        on = self.officer_post[ids] >= 0
+        return float((o.competence[ids] * o.effort[ids])[on].sum())
+
+    def diversion(self) -> float:
+        """Route management in force, in [0, 1]: ``1 − Π(1 − c_a·reach_a)`` over holders.
+
+        Diversions and closures help only where they feed the checkpoints the
+        others staff (``reach_a`` = :meth:`coordination_reach`).
+        """
+        return any_of([a.commitment * self.coordination_reach(a)
+                       for a in self.holders("route_management")])
+
+    def camera_coverage(self) -> float:
+        """Cameras watched today, in [0, 1]: ``1 − Π(1 − c_a)`` over the CCTV holders."""
+        return any_of([a.commitment for a in self.holders("cctv")])
+
+    def capture_response(self) -> float:
+        """Chance a CCTV capture is acted on by a unit holding ``act_on_captures``.
+
+        The request travels from the camera operator ``s`` (the most committed
+        CCTV holder) to each acting unit ``a``, which acts with
+        ``c_a · q_sa · reach_a · S_a/(S_a + h)``: its commitment, the tie's
+        communication quality, whether the capture reaches the right unit
+        (:meth:`coordination_reach`) and its staff (``S_a`` =
+        :meth:`fielded_strength`, ``h`` = ``capture_staff_half``). Units combine
+        as independent chances.
+        """
+        cams = self.holders("cctv")
+        if not cams:
+            return 0.0
+        source = max(cams, key=lambda a: a.commitment)
+        h = self.params.capture_staff_half
+        chances = []
+        for a in self.holders("act_on_captures"):
+            s = self.fielded_strength(a)
+            chances.append(a.commitment * self.tie_quality(source, a)
+                           * self.coordination_reach(a) * s / (s + h))
+        return any_of(chances)
+
+    def post_strength(self) -> np.ndarray:
+        """Effective stopping strength of each checkpoint today (persons).
+
+        ``Σ κe · min(1, η/n) · (1 + g_health·H_c) · (1 + g_route·D)``: staff beyond
+        a post's need adds nothing (overlaps waste officers), a health check at
+        the post and route management funnelling traffic into the posts add to it.
+        """
         p = self.params
-        # staff beyond a post's need adds nothing (crowded posts): overlaps waste officers
         crowding = np.minimum(1.0, self.cp_needed / np.maximum(self.cp_officers, 1))
-        effective = self.cp_staff * crowding
-        staff_by_district = np.bincount(self.cp_district, weights=effective,
-                                        minlength=len(self.district_keys))
-        miss = (1.0 - p.detection_per_officer) ** staff_by_district
-        if self.centre is not None:
-            miss = miss * (1.0 - self.cctv * p.cctv_detection)
-        log_miss = np.log(np.clip(miss, 1e-12, 1.0))
-        self.detect_od = 1.0 - np.exp(self._routes @ log_miss)
+        screening = 1.0 + p.screening_gain * self.cp_function["health_check"]
+        return self.cp_staff * crowding * screening * (1.0 + p.diversion_gain * self.diversion())
+
+    def _route_chance(self, log_miss_by_district: np.ndarray) -> np.ndarray:
+        """``1 − exp(Σ_{k on route} log miss_k)`` for every origin–destination pair."""
+        return 1.0 - np.exp(self._routes @ log_miss_by_district)
+
+    def update_detection(self) -> None:
+        """Chances that a violating trip between each pair of districts is stopped today.
+
+        ``fine_od``: stopped at a post with fining authority; ``warn_od``: stopped
+        at a post without; ``capture_od``: captured by a CCTV camera.
+        """
+        p = self.params
+        n_d = len(self.district_keys)
+        log_d = np.log1p(-min(p.detection_per_officer, 1.0 - 1e-12))
+        strength = self.post_strength() * log_d
+        fining = self.cp_function["fining"]
+        log_f = np.bincount(self.cp_district, weights=strength * fining, minlength=n_d)
+        log_w = np.bincount(self.cp_district, weights=strength * ~fining, minlength=n_d)
+        capture = np.clip(self.cctv * p.cctv_detection * self.camera_coverage(), 0.0, 1 - 1e-12)
+        self.fine_od = self._route_chance(log_f)
+        self.warn_od = self._route_chance(log_w)
+        self.capture_od = self._route_chance(np.log1p(-capture))
+        self.act_chance = self.capture_response()
 
     # -------------------------------------------------------------- choice
     def norm(self, idx: np.ndarray | None = None) -> np.ndarray:
@@ -300,7 +501,7 @@ class MobilityService:
 
     def step(self, day: int) -> None:
         """Advance mobility control by one day."""
-        self.today = dict.fromkeys(self.today, 0)
+        self.today = dict.fromkeys(_COUNTS, 0)
         phase = self.phase(day)
         restricted = phase in (EDUCATION, ENFORCEMENT)
         if restricted:
@@ -327,70 +528,111 @@ class MobilityService:
         self._tally_posts()
 
     def enforce(self, violators: np.ndarray, phase: str) -> None:
-        """Stop some violating trips: warn (education) or fine (enforcement); beliefs update."""
+        """Stop some violating trips: warn or fine; beliefs and awareness update.
+
+        Each citizen owns its slot of today's uniforms (common random numbers
+        across scenarios): destination, checkpoint stop, CCTV capture, response.
+        """
         p = self.params
+        n = self.need.size
         rng = self.model.stream("mobility.detection")
+        u = rng.random((4, n))[:, violators]
         self.today["violations"] = int(violators.size)
         if violators.size == 0:
             return
-        dest = self._destinations(violators.size, rng)
-        caught = rng.random(violators.size) < self.detect_od[self.home[violators], dest]
-        hit, missed = violators[caught], violators[~caught]
-        lam = self.model.config.citizens.learning_rate
-        self.belief_detect[hit] += lam * (1.0 - self.belief_detect[hit])
-        self.belief_detect[missed] -= p.undetected_learning * self.belief_detect[missed]
-        self.aware[hit] = True
-        self.today["detected"] = int(hit.size)
-        if phase == ENFORCEMENT:
-            self.fines += p.fine * hit.size
-        self._tell_ties(hit)
-
-    def _destinations(self, k: int, rng: np.random.Generator) -> np.ndarray:
-        """Destination districts of ``k`` trips, drawn by population (gravity)."""
-        return np.minimum(np.searchsorted(np.cumsum(self.gravity), rng.random(k)),
+        dest = np.minimum(np.searchsorted(np.cumsum(self.gravity), u[0]),
                           len(self.gravity) - 1)
+        o = self.home[violators]
+        pf, pw = self.fine_od[o, dest], self.warn_od[o, dest]
+        at_fining_post = u[1] < pf
+        at_other_post = ~at_fining_post & (u[1] < pf + (1.0 - pf) * pw)
+        captured = u[2] < self.capture_od[o, dest]
+        acted = captured & (u[3] < self.act_chance)
+        stopped = at_fining_post | at_other_post | captured
+        fined = (at_fining_post | acted) if phase == ENFORCEMENT else np.zeros_like(stopped)
+        self.learn_from_stops(violators, stopped, fined)
+        self.today.update(detected=int(stopped.sum()), fined=int(fined.sum()),
+                          warned=int((stopped & ~fined).sum()), captures=int(captured.sum()),
+                          acted_on=int(acted.sum()))
+        self.fines += p.fine * int(fined.sum())
 
-    def _tell_ties(self, caught: np.ndarray) -> None:
-        """The ties of people caught hear of it: perceived risk rises; some learn the rule."""
-        if caught.size == 0:
+    def learn_from_stops(self, violators: np.ndarray, stopped: np.ndarray,
+                         fined: np.ndarray) -> None:
+        """Stopped violators learn the rule; fined ones and their ties raise perceived risk.
+
+        ``P̂ += λ(1 − P̂)`` when fined; ``P̂ −= u_L·P̂`` for a trip nobody stopped;
+        a warning (stopped, not fined) leaves ``P̂`` as it was.
+        """
+        lam = self.model.config.citizens.learning_rate
+        hit, missed = violators[fined], violators[~stopped]
+        self.belief_detect[hit] += lam * (1.0 - self.belief_detect[hit])
+        self.belief_detect[missed] -= (self.params.undetected_learning
+                                       * self.belief_detect[missed])
+        self.aware[violators[stopped]] = True
+        self._tell_ties(violators[stopped], fined[stopped])
+
+    def _tell_ties(self, stopped: np.ndarray, fined: np.ndarray | None = None) -> None:
+        """The ties of people stopped hear of it: some learn the rule; of a fine, risk rises."""
+        if stopped.size == 0:
             return
+        fined = np.ones(stopped.size, dtype=bool) if fined is None else fined
         pop = self.model.population
         w = self.model.config.citizens.word_of_mouth_weight
-        starts, ends = pop.indptr[caught], pop.indptr[caught + 1]
+        starts, ends = pop.indptr[stopped], pop.indptr[stopped + 1]
         lengths = ends - starts
         if lengths.sum() == 0:
             return
         offs = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
         ties = pop.indices[np.arange(lengths.sum()) + offs]
-        self.belief_detect[ties] += w * (1.0 - self.belief_detect[ties])
+        of_fine = np.repeat(fined, lengths)
+        heard = ties[of_fine]
+        self.belief_detect[heard] += w * (1.0 - self.belief_detect[heard])
         rng = self.model.stream("mobility.awareness.caught")
         told = rng.random(ties.size) < self.params.awareness_transmission
         self.aware[ties[told]] = True
 
     # ----------------------------------------------------------- information
     def hear(self, listeners: np.ndarray, speakers: np.ndarray) -> None:
-        """Word of mouth: perceived risk blends; aware ties spread awareness."""
+        """Word of mouth: perceived risk blends; once rules are announced, awareness spreads."""
         if listeners.size == 0:
             return
         w = self.model.config.citizens.word_of_mouth_weight
         self.belief_detect[listeners] += w * (self.belief_detect[speakers]
                                               - self.belief_detect[listeners])
+        if not self.rules_announced(self.model.day):
+            return  # nothing to tell before there are rules: the baseline stays stationary
         rng = self.model.stream("mobility.awareness")
         told = rng.random(listeners.size) < self.params.awareness_transmission
         self.aware[listeners] |= self.aware[speakers] & told
 
+    def local_reach(self) -> float:
+        """How far local campaigns get, in [0, 1]: ``1 − Π(1 − c_a)`` over the holders.
+
+        The holders are the agencies with ``local_outreach`` (district and ward heads).
+        """
+        return any_of([a.commitment for a in self.holders("local_outreach")])
+
     def inform(self) -> None:
-        """Running socialisation campaigns make some unaware citizens aware."""
+        """Running campaigns make some unaware citizens aware.
+
+        A media campaign reaches each citizen with media access with chance
+        ``reach``; a local campaign reaches each resident of its districts (all
+        if none listed) with ``reach · local_reach``.
+        """
         day = self.model.day
         rng = self.model.stream("mobility.campaigns")
         for c in self.params.campaigns:
             if not c.start <= day < c.start + c.days:
                 continue
-            reached = self.model.population.sample(c.reach, rng)
-            if c.channel == "local" and c.districts:
-                keep = np.isin(self.home[reached],
-                               [self.district_keys.index(d) for d in c.districts])
-                reached = reached[keep]
+            if c.channel == "media":
+                reached = self.model.population.sample(c.reach, rng)
+                reached = reached[self.media[reached]]
+            else:
+                reached = self.model.population.sample(c.reach * self.local_reach(), rng)
+                if c.districts:
+                    keep = np.isin(self.home[reached],
+                                   [self.district_keys.index(d) for d in c.districts])
+                    reached = reached[keep]
             self.aware[reached] = True
 
     # ------------------------------------------------------------- metrics
@@ -414,5 +656,5 @@ class MobilityService:
         return float(np.minimum(self.cp_officers, self.cp_needed).sum() / need) if need else 0.0
 
     def perceived_risk(self) -> float:
-        """Citizens' mean perceived chance that a violating trip is detected."""
+        """Citizens' mean perceived chance that a violating trip is fined."""
         return float(self.belief_detect.mean())

@@ -65,10 +65,16 @@ def assert_mobility_invariants(model: CollabModel) -> None:
         assert row["violations"] == row["officers_deployed"] == 0, where
         assert row["checkpoint_gaps"] == row["checkpoint_overlaps"] == 0, where
         assert row["enforcement_coverage"] == 0.0, where
-    # Fines are cumulative, collected only on enforcement days, one fine per detection.
+    # A stop is a fine or a warning; CCTV responses are a subset of captures.
+    assert row["fines_issued"] + row["warnings_issued"] == row["violations_detected"], where
+    assert 0 <= row["cctv_acted_on"] <= row["cctv_captures"] <= row["violations"], where
+    assert 0 <= row["posts_without_fining"] <= n_cp - row["checkpoint_gaps"], where
+    if mob.phase(day) != "enforcement":
+        assert row["fines_issued"] == 0, where
+    # Fines are cumulative, collected only on enforcement days, one per fined violator.
     previous = model.datacollector.model_vars["fines_collected"][-2] if day else 0.0
-    fined = row["violations_detected"] if mob.phase(day) == "enforcement" else 0
-    assert row["fines_collected"] - previous == pytest.approx(mob.params.fine * fined), where
+    assert row["fines_collected"] - previous == pytest.approx(
+        mob.params.fine * row["fines_issued"]), where
 
 
 def assert_frame_clean(model: CollabModel) -> None:
@@ -94,6 +100,7 @@ def test_invariants_hold_every_day_of_the_presets(preset):
     # Not vacuous: the restricted days did deploy officers and detect violators.
     assert df["officers_deployed"].max() > 0
     assert df["violations_detected"].sum() > 0
+    assert df["fines_issued"].sum() > 0
 
 
 unit = st.floats(0.0, 1.0, allow_nan=False)

@@ -85,9 +85,9 @@ def test_education_phase_warns_without_fining_and_detected_violators_become_awar
     caught: list[np.ndarray] = []
     tell_ties = mob._tell_ties
 
-    def spy(hit):  # enforce() passes exactly the detected violators on
+    def spy(hit, fined=None):  # enforce() passes exactly the stopped violators on
         caught.append(np.array(hit, copy=True))
-        tell_ties(hit)
+        tell_ties(hit, fined)
 
     monkeypatch.setattr(mob, "_tell_ties", spy)
     p = mob.params
@@ -164,9 +164,29 @@ def test_a_local_campaign_reaches_only_residents_of_its_districts():
     assert mob.aware[inside].mean() > 0.9  # 20 days at reach 0.2 a day
 
 
-def test_a_media_campaign_reaches_the_whole_city():
-    # Contrast for the test above: the district list confines only local campaigns.
+def test_a_media_campaign_reaches_citizens_with_media_access_in_the_whole_city():
+    # Contrast for the test above: the district list confines only local campaigns;
+    # media reach only those with media access, wherever they live.
     model = campaign_model("media", ["pasar_jambi", "pelayangan"])
     mob = model.mobility
     for k in range(len(mob.district_keys)):
-        assert mob.aware[mob.home == k].mean() > 0.9, mob.district_keys[k]
+        here = mob.home == k
+        assert mob.aware[here & mob.media].mean() > 0.9, mob.district_keys[k]
+        assert not mob.aware[here & ~mob.media].any(), mob.district_keys[k]
+    assert 0.4 < mob.media.mean() < 0.9  # the preset's district shares
+
+
+def test_a_local_campaign_reaches_only_as_far_as_the_district_heads_are_committed():
+    def aware_share(commitment: float) -> float:
+        campaign = {"start": 0, "days": 10, "reach": 0.1, "channel": "local"}
+        overrides = {**NO_AWARENESS_CHANNELS, "mobility.campaigns": [campaign],
+                     "mobility.restriction_start": 1000,
+                     "agencies.kecamatan.leader_commitment": commitment}
+        model = CollabModel("jcoc", seed=8, n_citizens=5000, overrides=overrides)
+        model.run(10)
+        return model.mobility.awareness_rate()
+
+    full, half, none = aware_share(1.0), aware_share(0.5), aware_share(0.0)
+    assert none == 0.0
+    assert 0.0 < half < full
+    assert full == pytest.approx(1 - (1 - 0.1) ** 10, abs=0.05)
