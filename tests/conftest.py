@@ -14,6 +14,57 @@ from collabsim.scenario import list_presets
 #: The licensing presets (DESIGN §1.1); licensing-specific assertions are kept to these.
 LICENSING_PRESETS = ("pbg", "pbg_repaired", "spp_irt")
 
+#: Every shipped preset (``scenarios/*.toml``) and experiment spec (``experiments/*.toml``).
+#: Tests that go over shipped files take them from here (the ``shipped_preset`` and
+#: ``shipped_spec`` parameters), not from a glob, so a deleted file fails its tests
+#: instead of silently dropping them; ``tests/unit/test_shipped_files.py`` checks that
+#: these lists are exactly what is shipped.
+SHIPPED_PRESETS = ("jcoc", "jcoc_no_socialisation", "jcoc_siloed", "pbg", "pbg_repaired",
+                   "spp_irt")
+SHIPPED_SPECS = ("jcoc_roles_socialisation", "pbg_preparedness_grid", "success_factors_sobol")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise ``shipped_preset`` / ``shipped_spec`` over the pinned lists."""
+    for name, values in (("shipped_preset", SHIPPED_PRESETS), ("shipped_spec", SHIPPED_SPECS)):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, values)
+
+
+_SHARED_SCOPES = ("class", "module", "package")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep a module's tests on one xdist worker when they share a costly fixture.
+
+    ``make test`` runs ``pytest -n 2 --dist loadgroup``: tests go one by one to
+    whichever worker is free, except that tests using a fixture broader than a
+    function (a module's sweep, comparison or model run; or a session fixture
+    defined in the module) are grouped by module, so that fixture is computed
+    once, not once per worker. Explicit ``xdist_group`` marks are kept.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        module = item.nodeid.split("::", 1)[0]
+        info = getattr(item, "_fixtureinfo", None)
+        defs = [d[-1] for d in info.name2fixturedefs.values() if d] if info else []
+        if any(d.scope in _SHARED_SCOPES or (d.scope == "session" and d.baseid == module)
+               for d in defs):
+            item.add_marker(pytest.mark.xdist_group(module))
+
+
+@pytest.fixture(scope="session")
+def shipped_presets() -> tuple[str, ...]:
+    """The pinned list of shipped presets."""
+    return SHIPPED_PRESETS
+
+
+@pytest.fixture(scope="session")
+def shipped_specs() -> tuple[str, ...]:
+    """The pinned list of shipped experiment specs."""
+    return SHIPPED_SPECS
+
 
 @pytest.fixture(scope="session")
 def licensing_presets() -> tuple[str, ...]:

@@ -290,8 +290,9 @@ def test_sobol_store_feeds_salib(tmp_path):
 
 
 def test_analysis_reads_the_store(baseline):
-    results = pytest.importorskip("collabsim.analysis.results")
-    res = results.load_results(baseline.path)
+    from collabsim.analysis.results import load_results
+
+    res = load_results(baseline.path)
     assert res.kind == "sweep" and len(res.runs) == 48
     assert set(res.parameter_columns) == {"agencies.*.leader_commitment",
                                           "agencies.*.regulation_ready"}

@@ -17,7 +17,7 @@ import solara
 
 from collabsim.cli import build_parser
 from collabsim.model import FLAT_PARAMETERS
-from collabsim.scenario import list_presets, load_scenario
+from collabsim.scenario import load_scenario
 from collabsim.viz import drawing, panels
 from collabsim.viz.app import App, model_params
 from collabsim.viz.cli import server_command, server_env
@@ -49,9 +49,8 @@ def test_every_control_names_a_schema_field_and_a_consistent_flat_parameter():
             assert FLAT_PARAMETERS[c.name] == c.path, c.name
 
 
-@pytest.mark.parametrize("preset", list_presets())
-def test_slider_bounds_are_the_schema_bounds(preset):
-    scenario = load_scenario(preset)
+def test_slider_bounds_are_the_schema_bounds(shipped_preset):
+    scenario = load_scenario(shipped_preset)
     for name, spec in control_specs(scenario).items():
         field = schema_field(spec["path"])
         if spec["type"] == "Checkbox":
@@ -76,8 +75,8 @@ def test_model_params_fit_mesa_solaraviz():
 
 
 # ---------------------------------------------------------------- rendering
-@pytest.mark.parametrize("preset", list_presets())
-def test_page_renders_and_steps_for_every_preset(preset):
+def test_page_renders_and_steps_for_every_preset(shipped_preset):
+    preset = shipped_preset
     state, rc = render(preset)
     m = state.model.value
     assert m.config.name == preset

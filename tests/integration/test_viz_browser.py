@@ -4,6 +4,10 @@ Playwright (from PyPI) drives ``/usr/bin/chromium``; Playwright's own browser
 download is not used. Solara's web assets come from the solara-assets package
 package and the set-up step (see :mod:`collabsim.viz.assets`).
 Set ``COLLABSIM_VIZ_SCREENSHOT=path.png`` to keep a copy of the screenshot.
+
+Without Chromium the test is skipped, unless ``COLLABSIM_REQUIRE_BROWSER=1``
+(``make test`` sets it, after installing Chromium): then it fails, so a broken
+set-up never passes as a skip.
 """
 
 from __future__ import annotations
@@ -24,8 +28,7 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 READY_TIMEOUT = 60.0
-
-pytestmark = pytest.mark.browser
+REQUIRE = "COLLABSIM_REQUIRE_BROWSER"
 
 
 def free_port() -> int:
@@ -60,11 +63,30 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+def require_chromium(chromium: Path = CHROMIUM) -> None:
+    """Skip without Chromium, or fail when the browser test is required (``make test``)."""
+    if chromium.exists():
+        return
+    why = f"Debian's chromium is not installed at {chromium} (`make chromium` installs it)"
+    if os.environ.get(REQUIRE, "") not in ("", "0"):
+        pytest.fail(f"{why}; {REQUIRE} is set, so the browser test must run", pytrace=False)
+    pytest.skip(why)
+
+
+def test_a_missing_browser_fails_when_required(monkeypatch, tmp_path):
+    absent = tmp_path / "no-chromium"
+    monkeypatch.setenv(REQUIRE, "1")
+    with pytest.raises(pytest.fail.Exception, match="must run"):
+        require_chromium(absent)
+    monkeypatch.setenv(REQUIRE, "0")
+    with pytest.raises(pytest.skip.Exception):
+        require_chromium(absent)
+    require_chromium(tmp_path)  # present: nothing to say
+
+
 @pytest.fixture(scope="module")
 def viz_url(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
-                    "(`make chromium` installs it)")
+    require_chromium()
     from collabsim.viz.assets import missing_assets
 
     assert not missing_assets(), ("Solara's web assets are not installed (set-up puts them in "
@@ -85,6 +107,7 @@ def viz_url(tmp_path_factory):
         stop(proc)
 
 
+@pytest.mark.browser
 def test_slider_step_and_kpis_in_chromium(viz_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
