@@ -65,7 +65,7 @@ BASELINE, EDUCATION, ENFORCEMENT, LIFTED = "baseline", "education", "enforcement
 #: Functions officers carry to the post where they stand; the centre plans them first.
 POST_FUNCTIONS = ("fining", "health_check")
 _COUNTS = ("trips", "violations", "detected", "non_essential", "fined", "warned",
-           "captures", "acted_on")
+           "captures", "acted_on", "reached")
 
 
 def any_of(chances: np.ndarray) -> float:
@@ -613,7 +613,7 @@ class MobilityService:
         return any_of([a.commitment for a in self.holders("local_outreach")])
 
     def inform(self) -> None:
-        """Running campaigns make some unaware citizens aware.
+        """Running campaigns make some unaware citizens aware (counted in ``today["reached"]``).
 
         A media campaign reaches each citizen with media access with chance
         ``reach``; a local campaign reaches each resident of its districts (all
@@ -633,6 +633,7 @@ class MobilityService:
                     keep = np.isin(self.home[reached],
                                    [self.district_keys.index(d) for d in c.districts])
                     reached = reached[keep]
+            self.today["reached"] += int((~self.aware[reached]).sum())
             self.aware[reached] = True
 
     # ------------------------------------------------------------- metrics

@@ -91,7 +91,7 @@ def test_without_fining_authority_stops_are_warnings_only():
 
 def test_the_centre_puts_an_officer_with_fining_authority_at_every_post():
     clear = PERFECT_COORDINATION
-    model, df = enforcement_frame(clear)
+    _, df = enforcement_frame(clear)
     assert (df["checkpoint_gaps"] == 0).all()
     assert (df["posts_without_fining"] == 0).all()
     # Contrast: agencies planning alone leave staffed posts without anyone who can fine.
