@@ -189,11 +189,11 @@ def discover(res: Results, rule: FailureRule | str, max_boxes: int = 2,
 
     if isinstance(rule, str):
         rule = parse_rule(rule, [*res.outcomes, "failed"])
-    if not res.parameter_columns:
-        return Discovery(rule, len(res.runs), 0, note="no varied parameters: nothing to "
-                         "discover (a comparison of fixed scenarios)")
     x, y = prim_inputs(res, rule)
     found = Discovery(rule, len(y), int(y.sum()))
+    if not res.parameter_columns:
+        found.note = "no varied parameters: nothing to discover (a comparison of fixed scenarios)"
+        return found
     if found.n_cases == 0 or found.n_cases == len(y):
         found.note = ("no run" if found.n_cases == 0 else "every run") + " meets the rule"
         return found

@@ -150,34 +150,42 @@ def _scenarios_section(an: Analysis) -> str:
     from collabsim.analysis.rerun import _scenario_source
     from collabsim.scenario import load_scenario
 
-    spec = an.results.spec
-    fixed = spec.get("set") or spec.get("fixed") or {}
+    res = an.results
+    spec = res.spec
+    fixed = dict(spec.get("set") or spec.get("fixed") or {})
+    fixed.update(res.manifest.get("overrides") or {})  # a comparison's --set
+    steps = spec.get("steps") or res.manifest.get("steps")
+    citizens = spec.get("n_citizens") or res.manifest.get("n_citizens")
     settings: dict[str, dict[str, Any]] = {}
     parts = []
-    for name in an.results.scenarios:
+    for name in res.scenarios:
         try:
-            sc = load_scenario(_scenario_source(an.results, name), fixed or None)
-        except CollabsimError:
-            parts.append(_p(f"{name}: not a shipped preset or a file the manifest names; its "
-                            "settings are not shown."))
+            source = _scenario_source(res, name)
+            sc = load_scenario(source, fixed or None)
+        except CollabsimError as exc:
+            parts.append(f'<p class="note">{html.escape(exc.problems[0])}; its settings are '
+                         "not shown.</p>")
             continue
-        settings[name] = _key_settings(sc, spec.get("steps"), spec.get("n_citizens"))
+        settings[name] = _key_settings(sc, steps, citizens)
         agencies = pd.DataFrame({k: {f.replace("_", " "): getattr(a, f) for f in _AGENCY_KEYS}
                                  for k, a in sc.agencies.items()})
         names = "; ".join(f"{k} = {a.name}" for k, a in sc.agencies.items() if a.name)
+        origin = f"read from {source}" if isinstance(source, Path) else "shipped preset"
         parts.append(f"<h3>{html.escape(name)}: agencies</h3>" + _p(sc.description)
                      + _table(agencies.reset_index(names="factor (0–1 unless stated)"))
-                     + f"<p class=\"meta\">{html.escape(names)}</p>")
+                     + f"<p class=\"meta\">{html.escape(names)} · {html.escape(origin)}</p>")
     if settings:
         table = pd.DataFrame(settings).reset_index(names="setting").fillna("–")
         parts.insert(0, "<h3>Key settings</h3>" + _table(table))
     if fixed:
-        parts.append(_p("The experiment's fixed overrides are applied above: " + ", ".join(
-            f"{k} = {v}" for k, v in fixed.items()) + "."))
-    if an.results.kind == "compare":
-        parts.append(_p("A comparison directory does not record --steps, --citizens or --set: "
-                        "the values above are the scenarios' own."))
-    if an.results.parameter_columns:
+        what = "experiment's fixed overrides" if res.kind == "sweep" else "comparison's --set"
+        parts.append(_p(f"The {what} are applied above: " + ", ".join(
+            f"{k} = {_fmt_value(v)}" for k, v in fixed.items()) + "."))
+    if res.kind == "compare" and not res.manifest:
+        parts.append(_p("This comparison directory has no manifest.json (made by an older "
+                        "collabsim), so --steps, --citizens and --set are not known: the "
+                        "values above are the scenarios' own."))
+    if res.parameter_columns:
         parts.append(_p("In a sweep, the parameters of the design below replace these values "
                         "run by run."))
     return "".join(parts)

@@ -21,7 +21,8 @@ import pandas as pd
 from collabsim.analysis.results import Results
 from collabsim.errors import CollabsimError
 
-__all__ = ["NetworkSnapshot", "RunSettings", "network_snapshot", "run_settings"]
+__all__ = ["NetworkSnapshot", "RunSettings", "network_snapshot", "run_settings",
+           "scenario_candidates"]
 
 _SCENARIO_KEYS = ("scenario", "scenarios", "base", "base_scenario", "base_scenarios")
 _STEPS_KEYS = ("steps", "days")
@@ -71,25 +72,60 @@ def _spec_value(spec: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _scenario_source(res: Results, name: str) -> Any:
-    """The spec's base scenario entry whose loaded name is ``name`` (else the preset)."""
-    from collabsim.scenario import load_scenario
+def scenario_candidates(res: Results, name: str) -> list[Any]:
+    """Where the scenario named ``name`` may be read from, most specific first.
 
+    The manifest's record comes first: a comparison's ``sources`` (as given on
+    the command line, paired with its ``scenarios``), a sweep's spec
+    ``scenarios``; each path is tried as recorded (absolute, or relative to the
+    spec file, the results directory and the working directory). The name
+    itself (a shipped preset) comes last.
+    """
     declared = _spec_value(res.spec, _SCENARIO_KEYS)
     entries = declared if isinstance(declared, list) else [declared] if declared else []
+    names = res.manifest.get("scenarios")
+    sources = res.manifest.get("sources")
+    if isinstance(names, list) and isinstance(sources, list) and len(names) == len(sources):
+        paired = [src for n, src in zip(names, sources, strict=True) if n == name]
+        entries = paired + [src for src in sources if src not in paired] + entries
+    spec_file = res.manifest.get("spec_file")
+    bases = [Path(str(spec_file)).parent] if spec_file else []
+    bases += [res.path, res.path.parent, Path.cwd()]
+    out: list[Any] = []
     for entry in entries:
         if isinstance(entry, Mapping):
             entry = entry.get("path") or entry.get("file") or entry.get("name")
         if not isinstance(entry, str):
             continue
-        spec_file = Path(str(res.manifest.get("spec_file") or "."))
-        for candidate in (spec_file.parent / entry, entry, res.path / entry):
-            try:
-                if load_scenario(candidate).name == name:
-                    return candidate
-            except CollabsimError:
-                continue
-    return name
+        p = Path(entry)
+        tries = [p] if p.is_absolute() else [b / p for b in bases]
+        out += [t for t in tries if t.is_file() and t not in out]
+        if not p.suffix and entry not in out:
+            out.append(entry)  # a preset name
+    return [*out, name] if name not in out else out
+
+
+def _scenario_source(res: Results, name: str) -> Any:
+    """The recorded scenario source whose loaded name is ``name`` (else the name itself).
+
+    Raises:
+        CollabsimError: naming the scenario and every source tried, when
+            none of them loads as ``name``.
+    """
+    from collabsim.scenario import load_scenario
+
+    tried = []
+    for candidate in scenario_candidates(res, name):
+        try:
+            if load_scenario(candidate).name == name:
+                return candidate
+            tried.append(f"{candidate} (is not named {name})")
+        except CollabsimError as exc:
+            if candidate != name:
+                tried.append(f"{candidate} ({exc.problems[0] if exc.problems else exc})")
+    where = "; tried " + "; ".join(tried) if tried else ""
+    raise CollabsimError(f"{res.path}: scenario {name}: not a shipped preset and no file the "
+                         f"manifest records loads as it{where}")
 
 
 def _python(v: Any) -> Any:
