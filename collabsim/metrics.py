@@ -183,6 +183,7 @@ def mobility_reporters() -> dict[str, Callable[[Any], float]]:
         "warnings_issued": _today("mobility", "warned"),
         "cctv_captures": _today("mobility", "captures"),
         "cctv_acted_on": _today("mobility", "acted_on"),
+        "campaign_reached": _today("mobility", "reached"),
         "posts_without_fining": posts_without_fining,
     }
 
@@ -259,6 +260,13 @@ def summarise(df: pd.DataFrame, start: int, warmup: int) -> dict[str, float]:
         if col in df:
             out[f"{col}_before"] = _window_mean(df, col, warmup, start)
             out[f"{col}_after"] = _window_mean(df, col, start, len(df))
+    if {"informal", "applications_submitted", "abandoned"} <= set(df):
+        for name, lo, hi in (("before", warmup, start), ("after", start, len(df))):
+            part = df.iloc[lo:hi]
+            acted = (part["informal"].sum() + part["applications_submitted"].sum()
+                     - part["abandoned"].sum())
+            out[f"informal_share_{name}"] = (float(part["informal"].sum() / acted)
+                                             if acted > 0 else float("nan"))
     if "levy_collected" in df and df["levy_due"].sum() > 0:
         for name, lo, hi in (("before", warmup, start), ("after", start, len(df))):
             due = df["levy_due"].iloc[lo:hi].sum()
@@ -279,7 +287,7 @@ def _phase_means(df: pd.DataFrame) -> dict[str, float]:
     cols = ("mobility_index", "compliance_rate", "awareness_rate", "violations_detected",
             "enforcement_coverage", "checkpoint_gaps", "checkpoint_overlaps", "perceived_risk",
             "fines_issued", "warnings_issued", "cctv_captures", "cctv_acted_on",
-            "posts_without_fining")
+            "posts_without_fining", "campaign_reached")
     for phase, code in PHASE_CODES.items():
         part = df[df["restriction_phase"] == code]
         for col in cols:

@@ -206,6 +206,14 @@ class CollaborationParams(_Closed):
     siloed_staff_share: float = _f(
         0.6, "Share of an agency's officers working the service before the joint "
         "arrangement, beside other duties; range 0–1; source: assumption", ge=0, le=1)
+    transition_rework: float = _f(
+        0.15, "Extra chance a file goes back for rework at the start of the joint "
+        "arrangement while staff learn its new rules and systems, times (1 − competence·"
+        "effort), fading with learning_days; range 0–1; source: CASE_FACTS 'staff still "
+        "learning' (rate an assumption)", ge=0, le=1)
+    learning_days: float = _f(
+        120.0, "Days over which the new system's extra errors fade (e-folding time); unit "
+        "days; range 1–3650; source: assumption", ge=1, le=3650)
     siloed_innovation: float = _f(
         0.0, "Rate of an office's improvements of its own stages before the joint "
         "arrangement, as a share of the joint rate at perfect partner communication; 0 "

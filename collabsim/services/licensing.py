@@ -180,6 +180,7 @@ class LicensingService:
         self.fines = 0.0
         self.carry = np.zeros(len(model.agency_list))
         self.session_credit = np.zeros(len(self.stages))
+        self._batch0 = [s.batch_size for s in self.stages]  # the batches innovation widens
         self.batch_carry = np.zeros(len(self.stages))
         # one entry per simulated day (possibly empty): a true 30-day window
         self._durations: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
@@ -187,11 +188,25 @@ class LicensingService:
         self._today_durations: list[np.ndarray] = []
         self._today_delays: list[np.ndarray] = []
         self._recent = {"durations": np.zeros(0), "delays": np.zeros(0)}
+        self.opening: dict[str, int] = {}
+        #: files submitted since day 0 and abandoned since (their need counts once, informal)
+        self.abandoned_recorded = 0
 
     def open_accounts(self) -> None:
-        """Start counting at day 0: totals and revenues to zero; files and beliefs stay."""
-        self.totals = dict.fromkeys(self.totals, 0)
+        """Start the recorded accounts at day 0; files, beliefs and the books carry over.
+
+        ``totals`` stay the lifetime books (every file ever submitted is issued,
+        rejected, abandoned or in process); :attr:`opening` keeps them as they
+        stood at day 0, so :meth:`since_day0` counts the recorded days only.
+        Revenues restart at zero.
+        """
+        self.opening = dict(self.totals)
+        self.abandoned_recorded = 0
         self.levy_revenue = self.fee_revenue = self.informal_fee_revenue = self.fines = 0.0
+
+    def since_day0(self, key: str) -> int:
+        """A total counted over the recorded days only (day 0 on)."""
+        return self.totals[key] - self.opening.get(key, 0)
 
     # ----------------------------------------------------------------- views
     @property
@@ -398,6 +413,7 @@ class LicensingService:
             return
         files = self.file_of[quit_]
         elapsed = day - self.files.submitted[files]
+        self.abandoned_recorded += int((self.files.submitted[files] >= 0).sum())
         self.files.status[files] = ABANDONED
         self.files.blocked[files] = False
         lam = cit.learning_rate
@@ -612,7 +628,8 @@ class LicensingService:
         owner = np.array([s.agency for s in self.stages])[st]
         openness = self.guidance_openness()[owner]
         rework_p = np.clip(np.array([s.rework_prob for s in self.stages])[st]
-                           * (1.5 - openness) * (1.5 - quality[owner]), 0.0, 0.95)
+                           * (1.5 - openness) * (1.5 - quality[owner])
+                           + self.learning_errors(day) * (1.0 - quality[owner]), 0.0, 0.95)
         u = rng.random(ids.size)
         rejected = u < reject_p
         rework = ~rejected & (u < reject_p + rework_p * (1 - reject_p))
@@ -620,6 +637,21 @@ class LicensingService:
         f.ready[ids[rework]] = day + np.array([s.rework_days for s in self.stages])[st[rework]]
         self.reject(ids[rejected])
         self.pass_stage(ids[passed], day)
+
+    def learning_errors(self, day: int) -> float:
+        """Extra rework chance while staff learn the joint arrangement's new rules and systems.
+
+        ``transition_rework · exp(−(day − start)/learning_days)`` in the joint
+        arrangement (times ``1 − competence·effort`` of the stage's staff, by the
+        caller), 0 before it: competent staff learn the new system without many
+        errors (CASE_FACTS "staff still learning").
+        """
+        m = self.model
+        if not m.joint:
+            return 0.0
+        c = m.config.collaboration
+        return c.transition_rework * float(np.exp(-(day - m.config.collaboration_start)
+                                                  / max(c.learning_days, 1e-9)))
 
     def guidance_openness(self) -> np.ndarray:
         """How well applicants are told what each agency's stage needs, per agency, in [0, 1].
@@ -768,6 +800,10 @@ class LicensingService:
             mapping[members] = g
         self.stages = [merge_stages([self.stages[i] for i in grp]) if len(grp) > 1
                        else self.stages[grp[0]] for grp in groups]
+        self._batch0 = [min((self._batch0[i] for i in grp if self._batch0[i]), default=0)
+                        for grp in groups]
+        self.session_credit = np.array([self.session_credit[grp].max() for grp in groups])
+        self.batch_carry = np.array([self.batch_carry[grp].max() for grp in groups])
         f = self.files
         f.stage[: f.n] = mapping[f.stage[: f.n]]
         f.released_at[: f.n] = np.where(f.released_at[: f.n] >= 0,
@@ -809,18 +845,35 @@ class LicensingService:
         return base * self.model.config.collaboration.siloed_innovation
 
     def innovate(self) -> None:
-        """Facilitative, committed leaders merge their adjacent stages or shorten one."""
+        """Facilitative, committed leaders improve a stage they own.
+
+        In order of preference: merge two adjacent stages they own (both
+        batched or both not), widen a batched stage's sessions by
+        ``innovation_step`` of its original batch (to at most twice it: a larger
+        room, online sessions), or shorten a stage with slack by
+        ``innovation_step`` of its service days.
+        """
         p = self.params
         rng = self.model.stream("licensing.innovation")
         for agency in self.model.agency_list:
             if rng.random() >= self.innovation_chance(agency):
                 continue
             own = [i for i, s in enumerate(self.stages) if s.agency == agency.index]
-            pair = next((i for i in own if i + 1 in own), None)
+            same_kind = [i for i in own if i + 1 in own and (self.stages[i].batch_size > 0)
+                         == (self.stages[i + 1].batch_size > 0)]
+            pair = same_kind[0] if same_kind else None
             if pair is not None:
                 groups = [[i] for i in range(self.n_stages) if i != pair + 1]
                 groups[pair] = [pair, pair + 1]
                 self._remap(groups)
+                continue
+            wider = [i for i in own if 0 < self.stages[i].batch_size < 2 * self._batch0[i]]
+            if wider:
+                i = wider[0]
+                s = self.stages[i]
+                step = max(1, round(p.innovation_step * self._batch0[i]))
+                self.stages[i] = replace(s, batch_size=min(2 * self._batch0[i],
+                                                           s.batch_size + step))
                 continue
             slack = [i for i in own
                      if self.stages[i].service_days > self.stages[i].min_service_days]
@@ -936,14 +989,14 @@ class LicensingService:
         return float(self.model.day - f.submitted[: f.n][active].mean())
 
     def informal_share(self) -> float:
-        """Share of acted-on needs met informally so far.
+        """Share of acted-on needs met informally since day 0.
 
         ``informal ÷ (informal + submitted − abandoned)``: an abandoned file ends
-        informally and is counted once, as informal.
+        informally and is counted once, as informal. NaN before any need is acted on.
         """
-        t = self.totals
-        denom = t["informal"] + t["submitted"] - t["abandoned"]
-        return t["informal"] / denom if denom else 0.0
+        inf, sub = self.since_day0("informal"), self.since_day0("submitted")
+        denom = inf + sub - self.abandoned_recorded
+        return inf / denom if denom else float("nan")
 
     def levy_target_share(self) -> float:
         """Cumulative levy since day 0 ÷ the annual target pro-rated to date.

@@ -1,27 +1,37 @@
-"""Stylized facts of DESIGN §3 for licensing, each over replications with a stated test.
+"""Stylized facts 1, 2, 3 and 6 of DESIGN §3 (licensing), measured as honest effects.
 
-Pattern-oriented modelling: the shipped presets must reproduce the studies'
-patterns across replications, not for one lucky seed. Each test runs
-``N_REPS`` replications with seeds from :func:`collabsim.rng.replicate_seeds`
-(the same seeds for every scenario: common random numbers), at the presets'
-own size (10,000 citizens) and length (730 days, start on day 365), and
-applies a one-sided test at ``ALPHA``:
+Every effect is a difference against a counterfactual on common random numbers
+(:mod:`collabsim.effects`): the collaboration's effect is factual − never-joint
+on the same seed; an initial condition's effect is repaired − not repaired on
+the same seed. Each check is
 
-* before/after within runs: Wilcoxon signed-rank, paired by run;
-* between scenarios: Mann–Whitney U over the replicate values;
-* against a threshold (the levy target): one-sample Wilcoxon signed-rank.
+* **paired**: one-sided Wilcoxon signed-rank on the per-seed differences,
+  p < ``ALPHA`` (0.01), over ``N_REPS`` = 20 replications;
+* **big enough**: the mean effect must pass a stated margin, not just a sign;
+* **falsifiable**: each fact has a *mechanism-off twin* — the same scenario
+  with the mechanism the fact is about removed — on which the very same check
+  must fail, and a seed-noise control (a preset against itself on another root
+  seed) and a placebo (a joint arrangement without its drivers) that must show
+  no effect.
 
-Nothing here is tuned to make a fact hold: a fact that fails is reported to
-the model's owner, not weakened.
+Runs use 5,000 citizens: capacities scale continuously with the population
+(tests/unit/test_licensing.py pins per-capita staffing), so the presets' facts
+are those of the 10,000-citizen presets at half the cost. With 20 pairs the
+smallest one-sided Wilcoxon p is 1e-6; an effect of one standard deviation of
+the paired differences (d_z = 1) is detected at α = 0.01 with power > 0.95.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from collabsim.effects import collaboration_effects
 from collabsim.rng import replicate_seeds
 from collabsim.runner import run
 from collabsim.scenario import load_scenario
@@ -29,24 +39,158 @@ from collabsim.scenario import load_scenario
 pytestmark = pytest.mark.slow
 
 N_REPS = 20
+N_CITIZENS = 5_000
 ROOT_SEED = 20260
 ALPHA = 0.01
 SEEDS = replicate_seeds(ROOT_SEED, N_REPS)
 
-APPS = "applications_submitted_per_month"
-PERMITS = "permits_issued_per_month"
-LEVY = "levy_target_share_final"
+APPS = "applications_submitted_per_month_after"
+PERMITS = "permits_issued_per_month_after"
+LEVY = "levy_target_share_after"
+INFORMAL = "informal_share_after"
 
-_cache: dict[tuple, pd.DataFrame] = {}
+#: A joint arrangement with none of the named drivers: no communication (openness 0, so
+#: every tie's quality is 0), commitment frozen, and the staff share it supplies equal to
+#: the siloed one (resources · (½ + ½·0.8) = 0.6 for the presets' leaders at 0.8).
+NO_DRIVERS = {"agencies.*.communication_openness": 0.0, "collaboration.commitment_speed": 0.0,
+              "agencies.*.leader_commitment": 0.8, "agencies.*.resources": 0.6 / 0.9}
 
 
-def replications(preset: str, overrides: dict | None = None) -> pd.DataFrame:
-    """Run summaries of ``preset`` (with overrides) over the common seeds, one row per run."""
-    key = (preset, tuple(sorted((overrides or {}).items())))
-    if key not in _cache:
-        rows = [run(preset, seed, overrides=overrides).summary for seed in SEEDS]
-        _cache[key] = pd.DataFrame(rows, index=SEEDS)
-    return _cache[key]
+@dataclass
+class Check:
+    """The verdict of one statistical check and what it saw."""
+
+    holds: bool
+    text: str
+
+    def __bool__(self) -> bool:
+        return self.holds
+
+
+def shifts(d: np.ndarray, reference: float, margin: float, direction: str) -> Check:
+    """Per-seed differences ``d`` shift in ``direction`` by at least ``margin`` × ``reference``.
+
+    Holds when the one-sided Wilcoxon signed-rank p < ALPHA *and* the mean
+    difference passes ``margin`` (relative to the counterfactual mean ``reference``).
+    """
+    d = np.asarray(d, float)
+    d = d[~np.isnan(d)]
+    alt = "greater" if direction == "up" else "less"
+    p = stats.wilcoxon(d, alternative=alt).pvalue if np.any(d != 0) else 1.0
+    need = margin * abs(reference)
+    big = d.mean() >= need if direction == "up" else d.mean() <= -need
+    text = (f"mean {d.mean():+.3f} (need {'+' if direction == 'up' else '-'}{need:.3f}), "
+            f"Wilcoxon p = {p:.2g}, n = {d.size}")
+    return Check(bool(p < ALPHA and big), text)
+
+
+def below(x: np.ndarray, threshold: float) -> Check:
+    """Values lie below ``threshold`` (one-sample Wilcoxon, p < ALPHA)."""
+    x = np.asarray(x, float)
+    p = stats.wilcoxon(x - threshold, alternative="less").pvalue
+    return Check(bool(p < ALPHA), f"mean {x.mean():.3f} vs {threshold}, p = {p:.2g}")
+
+
+@lru_cache(maxsize=None)
+def effects(preset: str, overrides: tuple = ()) -> object:
+    """Factual vs never-joint of ``preset`` over the common seeds (cached per module)."""
+    return collaboration_effects(preset, replications=N_REPS, root_seed=ROOT_SEED,
+                                 overrides=dict(overrides) or None, n_citizens=N_CITIZENS)
+
+
+@lru_cache(maxsize=None)
+def factual(preset: str, overrides: tuple = ()) -> pd.DataFrame:
+    """Summaries of ``preset`` with overrides over the common seeds (one row per seed)."""
+    rows = [run(preset, seed, n_citizens=N_CITIZENS, overrides=dict(overrides) or None).summary
+            for seed in SEEDS]
+    return pd.DataFrame(rows, index=SEEDS)
+
+
+def key(d: dict) -> tuple:
+    return tuple(sorted(d.items()))
+
+
+def collaboration_rise(res, metric: str, direction: str = "up", margin: float = 0.05) -> Check:
+    ref = res.effect(metric)["counterfactual"]
+    return shifts(res.differences(metric), ref, margin, direction)
+
+
+# ------------------------------------------------------------ the estimator
+def test_counterfactual_pairs_share_the_before_window():
+    # Same seed, nothing differs before the start: the two arms' before windows are equal.
+    res = effects("spp_irt")
+    f = res.pairs[res.pairs.arm == "factual"].set_index("replicate")
+    c = res.pairs[res.pairs.arm == "counterfactual"].set_index("replicate")
+    for col in ("applications_submitted_per_month_before", "permits_issued_per_month_before"):
+        np.testing.assert_array_equal(f[col], c[col])
+
+
+def test_the_before_window_is_at_steady_state():
+    # Never-joint runs: after − before is seed noise, not warm-up (burn-in, DESIGN §3).
+    for preset in ("spp_irt", "pbg"):
+        c = effects(preset).pairs.query("arm == 'counterfactual'")
+        for m in ("applications_submitted_per_month", "permits_issued_per_month"):
+            d = c[f"{m}_after"] - c[f"{m}_before"]
+            p = stats.wilcoxon(d).pvalue
+            rel = abs(d.mean()) / c[f"{m}_before"].mean()
+            assert p > ALPHA and rel < 0.05, (preset, m, d.mean(), p)
+
+
+def test_placebo_a_joint_arrangement_without_drivers_or_new_rules_changes_nothing():
+    # Negative control: no driver and no new system to learn -> the estimator reports 0.
+    res = effects("spp_irt", key({**NO_DRIVERS, "collaboration.transition_rework": 0.0}))
+    for m in (APPS, PERMITS, "mean_processing_days_after"):
+        e = res.effect(m)
+        assert abs(e["effect"]) < 1e-9, (m, e)
+
+
+def test_seed_noise_alone_is_not_an_effect():
+    # A preset against itself on another root seed (two-sided Mann–Whitney).
+    a = factual("spp_irt")[PERMITS]
+    other = [run("spp_irt", s, n_citizens=N_CITIZENS).summary[PERMITS]
+             for s in replicate_seeds(ROOT_SEED + 1, N_REPS)]
+    assert stats.mannwhitneyu(a, other).pvalue > ALPHA
+
+
+# -------------------------------------------------------------- fact 1
+@pytest.mark.parametrize("metric", [APPS, PERMITS])
+def test_fact1_spp_irt_collaboration_raises_applications_and_permits(metric):
+    """SPP-IRT: the joint arrangement raises applications and permits by ≥ 5 % (p < 0.01)."""
+    check = collaboration_rise(effects("spp_irt"), metric)
+    assert check, check.text
+
+
+@pytest.mark.parametrize("metric", [APPS, PERMITS])
+def test_fact1_twin_without_the_drivers_the_rise_disappears(metric):
+    # Mechanism off: the same joint arrangement without open communication, commitment
+    # dynamics or extra staff (new rules still to learn) gains nothing or loses.
+    check = collaboration_rise(effects("spp_irt", key(NO_DRIVERS)), metric)
+    assert not check, check.text
+
+
+# -------------------------------------------------------------- fact 2
+def test_fact2_pbg_collaboration_lowers_applications():
+    """PBG: applications fall by ≥ 5 % against never-joint (p < 0.01)."""
+    check = collaboration_rise(effects("pbg"), APPS, direction="down")
+    assert check, check.text
+
+
+def test_fact2_pbg_levy_stays_below_target_in_the_after_year():
+    check = below(effects("pbg").pairs.query("arm == 'factual'")[LEVY], 1.0)
+    assert check, check.text
+
+
+def test_fact2_twin_with_the_initial_conditions_prepared_neither_holds():
+    # Mechanism off: pbg_repaired (commitment, resources, regulation prepared).
+    res = effects("pbg_repaired")
+    fall = collaboration_rise(res, APPS, direction="down")
+    levy = below(res.pairs.query("arm == 'factual'")[LEVY], 0.9)
+    assert not fall, fall.text
+    assert not levy, levy.text
+
+
+# -------------------------------------------------------------- fact 3
+FACTORS = ("leader_commitment", "resources", "regulation_ready")
 
 
 def repaired(factor: str) -> dict:
@@ -55,87 +199,22 @@ def repaired(factor: str) -> dict:
     return {f"agencies.{k}.{factor}": getattr(a, factor) for k, a in rep.agencies.items()}
 
 
-def paired_rise(df: pd.DataFrame, metric: str, alternative: str) -> float:
-    """Wilcoxon signed-rank p-value of after vs before within runs."""
-    after, before = df[f"{metric}_after"], df[f"{metric}_before"]
-    return stats.wilcoxon(after, before, alternative=alternative).pvalue
-
-
-def between(a: pd.Series, b: pd.Series, alternative: str) -> float:
-    """Mann–Whitney U p-value of ``a`` vs ``b``."""
-    return stats.mannwhitneyu(a, b, alternative=alternative).pvalue
-
-
-def below(x: pd.Series, threshold: float) -> float:
-    """One-sample Wilcoxon signed-rank p-value that ``x`` lies below ``threshold``."""
-    return stats.wilcoxon(x - threshold, alternative="less").pvalue
-
-
-def _means(df: pd.DataFrame, *cols: str) -> str:
-    return ", ".join(f"{c} {df[c].mean():.3f}" for c in cols)
-
-
-# -------------------------------------------------------------- fact 1
-def test_fact1_spp_irt_applications_and_permits_rise_after_the_start():
-    """SPP-IRT: applications and permits issued per month rise after the start.
-
-    Test: Wilcoxon signed-rank, after > before within each of 20 runs, p < 0.01,
-    for applications submitted and for permits issued per month.
-    """
-    df = replications("spp_irt")
-    for metric in (APPS, PERMITS):
-        p = paired_rise(df, metric, "greater")
-        assert p < ALPHA, (metric, p, _means(df, f"{metric}_before", f"{metric}_after"))
-
-
-# -------------------------------------------------------------- fact 2
-def test_fact2_pbg_applications_fall_after_the_start():
-    """PBG: applications per month fall after the start.
-
-    Test: Wilcoxon signed-rank, after < before within each of 20 runs, p < 0.01.
-    """
-    df = replications("pbg")
-    p = paired_rise(df, APPS, "less")
-    assert p < ALPHA, (p, _means(df, f"{APPS}_before", f"{APPS}_after"))
-
-
-def test_fact2_pbg_levy_stays_below_target():
-    """PBG: levy revenue stays below target (final levy ÷ target-to-date < 1).
-
-    Test: one-sample Wilcoxon signed-rank of levy share − 1 < 0 over 20 runs, p < 0.01.
-    """
-    df = replications("pbg")
-    p = below(df[LEVY], 1.0)
-    assert p < ALPHA, (p, _means(df, LEVY))
-
-
-# -------------------------------------------------------------- fact 3
-FACTORS = ("leader_commitment", "resources", "regulation_ready")
-GRID_SEEDS = SEEDS[:10]
-
-
-def grid_cell(levels: tuple[bool, bool, bool]) -> pd.DataFrame:
-    """PBG with the chosen initial conditions repaired, over the first 10 common seeds."""
+def cell(levels: tuple[bool, bool, bool]) -> pd.DataFrame:
     overrides: dict = {}
     for factor, fixed in zip(FACTORS, levels, strict=True):
         if fixed:
             overrides.update(repaired(factor))
-    key = ("grid", tuple(sorted(overrides.items())))
-    if key not in _cache:
-        rows = [run("pbg", seed, overrides=overrides).summary for seed in GRID_SEEDS]
-        _cache[key] = pd.DataFrame(rows, index=GRID_SEEDS)
-    return _cache[key]
+    return factual("pbg", key(overrides))
 
 
 @pytest.mark.parametrize("factor", FACTORS)
-def test_fact3_each_initial_condition_improves_pbg_in_the_factorial(factor):
-    """Repairing leader commitment, resources or the regulation *each* improves PBG.
+def test_fact3_each_initial_condition_improves_pbg(factor):
+    """Repairing each condition raises PBG's permits after the start by ≥ 5 %.
 
-    Design: the 2 × 2 × 2 factorial of PBG's and pbg_repaired's values of the
-    three initial conditions, 10 common seeds per cell. The main effect of a
-    factor is tested on the 40 paired differences (repaired − not repaired, same
-    seed, same levels of the other two factors) of permits issued per month
-    after the start: one-sided Wilcoxon signed-rank, p < 0.01.
+    Design: the 2 × 2 × 2 factorial of pbg's and pbg_repaired's values on common
+    seeds; per seed, the factor's main effect is the mean of its 4 paired
+    differences (same seed, same levels of the other two): 20 values, one-sided
+    Wilcoxon p < 0.01, relative to the all-unrepaired cell.
     """
     k = FACTORS.index(factor)
     diffs = []
@@ -143,62 +222,32 @@ def test_fact3_each_initial_condition_improves_pbg_in_the_factorial(factor):
         lo, hi = list(others), list(others)
         lo.insert(k, False)
         hi.insert(k, True)
-        col = f"{PERMITS}_after"
-        diffs.append(grid_cell(tuple(hi))[col] - grid_cell(tuple(lo))[col])
-    d = pd.concat(diffs)
-    p = stats.wilcoxon(d, alternative="greater").pvalue
-    assert p < ALPHA, (factor, p, f"mean difference {d.mean():.2f} permits/month")
-
-
-def test_fact3_leader_commitment_alone_improves_pbg():
-    """With the regulation still missing, committed leaders alone do better.
-
-    Committed, facilitative leaders release stalled files by discretion more
-    often and their agencies pick hand-offs up. Test: Mann–Whitney U, permits
-    issued per month after the start, repaired commitment > pbg over 20 runs,
-    p < 0.01.
-    """
-    base = replications("pbg")
-    rep = replications("pbg", repaired("leader_commitment"))
-    col = f"{PERMITS}_after"
-    p = between(rep[col], base[col], "greater")
-    assert p < ALPHA, (p, "pbg: " + _means(base, col), "repaired: " + _means(rep, col))
-
-
-def test_fact3_the_regulation_alone_improves_pbg():
-    """The regulation in force alone lifts permits and the levy (Mann–Whitney U, p < 0.01)."""
-    base, rep = replications("pbg"), replications("pbg", repaired("regulation_ready"))
-    for col in (f"{PERMITS}_after", LEVY):
-        p = between(rep[col], base[col], "greater")
-        assert p < ALPHA, (col, p, _means(base, col), _means(rep, col))
-
-
-def test_fact3_pbg_repaired_reaches_about_the_levy_target():
-    """pbg_repaired (all three conditions prepared) reaches about the levy target.
-
-    Test: equivalence within ±10 % of the target by two one-sided one-sample
-    Wilcoxon signed-rank tests over 20 runs (share > 0.9 and share < 1.1), each p < 0.01.
-    """
-    df = replications("pbg_repaired")
-    p_low = stats.wilcoxon(df[LEVY] - 0.9, alternative="greater").pvalue
-    p_high = below(df[LEVY], 1.1)
-    assert max(p_low, p_high) < ALPHA, (p_low, p_high, _means(df, LEVY))
+        diffs.append(cell(tuple(hi))[PERMITS] - cell(tuple(lo))[PERMITS])
+    per_seed = pd.concat(diffs, axis=1).mean(axis=1)
+    check = shifts(per_seed, cell((False, False, False))[PERMITS].mean(), 0.05, "up")
+    assert check, (factor, check.text)
 
 
 def test_fact3_a_missing_regulation_alone_keeps_the_levy_below_target():
-    """pbg_repaired without the regulation (regulation_ready = false everywhere) misses the target.
+    """Everything else repaired, no regulation: the levy misses the target (p < 0.01)."""
+    df = factual("pbg_repaired", key({"agencies.*.regulation_ready": False}))
+    check = below(df[LEVY], 0.9)
+    assert check, check.text
 
-    Test: one-sample Wilcoxon signed-rank of levy share − 1 < 0 over 20 runs, p < 0.01.
-    """
-    df = replications("pbg_repaired", {"agencies.*.regulation_ready": False})
-    p = below(df[LEVY], 1.0)
-    assert p < ALPHA, (p, _means(df, LEVY))
+
+def test_fact3_twin_the_levy_gap_comes_from_the_offices_choices():
+    # Mechanism off: no legal risk in charging without the rule, and everyone pays — the
+    # offices charge the levy anyway and the target is met without a regulation. So the
+    # fact rests on the choice (legal risk, unpaid levies), not on a definition.
+    df = factual("pbg_repaired", key({"agencies.*.regulation_ready": False,
+                                      "licensing.unregulated.challenge_risk": 0.0,
+                                      "licensing.unregulated.audit_risk": 1.0,
+                                      "licensing.unregulated.unpaid_share": 0.0}))
+    check = below(df[LEVY], 0.9)
+    assert not check, check.text
 
 
 # -------------------------------------------------------------- fact 6
-#: Changes of the inputs fact 6 names, to PBG: a 200 kRp fee at the first stage
-#: (free in the preset), or the longest stage (technical consultation, 14 days)
-#: taking twice as long.
 HIGHER_FEE = {"licensing.stages.0.fee": 200.0}
 LONGER_WAIT = {"licensing.stages.1.service_days": 28.0}
 
@@ -207,35 +256,60 @@ LONGER_WAIT = {"licensing.stages.1.service_days": 28.0}
                                                    ("longer wait", LONGER_WAIT)])
 def test_fact6_higher_fees_or_longer_waits_push_citizens_to_the_informal_route(
         change, overrides):
-    """Rational choice: a higher fee or a longer wait raises PBG's informal share.
+    """A higher fee or a longer wait raises PBG's informal share (paired, ≥ +2 %, p < 0.01)."""
+    base, changed = factual("pbg"), factual("pbg", key(overrides))
+    check = shifts(changed[INFORMAL] - base[INFORMAL], base[INFORMAL].mean(), 0.02, "up")
+    assert check, (change, check.text)
 
-    Test: Mann–Whitney U, informal_share_final with the change > without, over
-    20 runs each, p < 0.01.
-    """
-    base, changed = replications("pbg"), replications("pbg", overrides)
-    col = "informal_share_final"
-    p = between(changed[col], base[col], "greater")
-    assert p < ALPHA, (change, p, _means(base, col), _means(changed, col))
+
+def test_fact6_twin_without_rational_choice_fees_change_nothing():
+    # Mechanism off: β = 0, citizens choose at random, a fee cannot deter anyone.
+    flat = {"choice.beta_citizen": 0.0}
+    base, changed = factual("pbg", key(flat)), factual("pbg", key({**flat, **HIGHER_FEE}))
+    check = shifts(changed[INFORMAL] - base[INFORMAL], base[INFORMAL].mean(), 0.02, "up")
+    assert not check, check.text
 
 
 def test_fact6_officers_effort_drops_when_their_leaders_commitment_is_low():
-    """Rational choice: officers work less for leaders of low commitment.
-
-    PBG's leaders (commitment 0.30–0.35) against the same scenario with
-    pbg_repaired's leaders (0.8); mean officer effort before the start (when
-    commitment is still the leader's). Test: Mann–Whitney U, low < high over
-    20 runs each, p < 0.01.
-    """
-    low, high = replications("pbg"), replications("pbg", repaired("leader_commitment"))
+    low, high = factual("pbg"), factual("pbg", key(repaired("leader_commitment")))
     col = "mean_officer_effort_before"
-    p = between(low[col], high[col], "less")
-    assert p < ALPHA, (p, _means(low, col), _means(high, col))
+    check = shifts(low[col] - high[col], high[col].mean(), 0.05, "down")
+    assert check, check.text
 
 
-def test_the_fact_tests_can_fail():
-    """Negative control: the same machinery finds no 'rise' where none is expected.
+def test_fact6_twin_without_recognition_commitment_does_not_move_effort():
+    flat = {"officers.recognition_weight": 0.0}
+    low = factual("pbg", key(flat))
+    high = factual("pbg", key({**flat, **repaired("leader_commitment")}))
+    col = "mean_officer_effort_before"
+    check = shifts(low[col] - high[col], high[col].mean(), 0.05, "down")
+    assert not check, check.text
 
-    PBG's permits per month do not rise after the start (Wilcoxon p ≥ 0.01).
-    """
-    assert paired_rise(replications("pbg"), PERMITS, "greater") >= ALPHA
-    assert np.isclose(below(pd.Series([1.2] * 5 + [1.3] * 5), 1.0), 1.0, atol=0.01)
+
+# --------------------------------------------------------- robustness
+#: Inputs no fact names, each moved by the same factor (±20 %).
+UNTARGETED = ("choice.beta_citizen", "licensing.value_of_time", "licensing.permit_value",
+              "citizens.need_rate", "officers.productivity", "citizens.patience_days",
+              "citizens.learning_rate", "citizens.word_of_mouth_rate")
+
+
+@pytest.mark.parametrize("factor", [0.8, 1.2])
+def test_facts_1_and_2_survive_20_percent_changes_of_untargeted_inputs(factor):
+    def moved(preset):
+        sc = load_scenario(preset)
+        out = {}
+        for path in UNTARGETED:
+            section, name = path.rsplit(".", 1)
+            obj = sc
+            for part in section.split("."):
+                obj = getattr(obj, part)
+            out[path] = getattr(obj, name) * factor
+        return key(out)
+    n = 12  # fewer pairs: a direction check, one-sided Wilcoxon at p < 0.01 needs n ≥ 7
+    spp = collaboration_effects("spp_irt", replications=n, root_seed=ROOT_SEED + 7,
+                                overrides=dict(moved("spp_irt")), n_citizens=N_CITIZENS)
+    pbg = collaboration_effects("pbg", replications=n, root_seed=ROOT_SEED + 7,
+                                overrides=dict(moved("pbg")), n_citizens=N_CITIZENS)
+    for check in (collaboration_rise(spp, PERMITS), collaboration_rise(pbg, APPS, "down"),
+                  below(pbg.pairs.query("arm == 'factual'")[LEVY], 1.0)):
+        assert check, (factor, check.text)

@@ -29,7 +29,8 @@ def test_identifiers_are_valid_python_names():
 def test_model_from_scenario_and_ranges():
     m = ema_model(scenario="pbg", uncertainties={
         "agencies.*.leader_commitment": (0.2, 0.9), "agencies.pupr.regulation_ready": [True, False],
-        "licensing.joint_stages": (2, 6), "licensing.without_regulation": ["stall", "waive"]},
+        "licensing.joint_stages": (2, 6),
+        "citizens.social_network.kind": ["small_world", "random"]},
         outcomes=OUT, root_seed=5, **SMALL)
     params = {p.name: p for p in m.uncertainties}
     assert isinstance(params["agencies_all_leader_commitment"], ema.RealParameter)
@@ -37,7 +38,7 @@ def test_model_from_scenario_and_ranges():
         ["agencies.*.leader_commitment"]
     assert isinstance(params["agencies_pupr_regulation_ready"], ema.BooleanParameter)
     assert isinstance(params["licensing_joint_stages"], ema.IntegerParameter)
-    assert isinstance(params["licensing_without_regulation"], ema.CategoricalParameter)
+    assert isinstance(params["citizens_social_network_kind"], ema.CategoricalParameter)
     assert [o.name for o in m.outcomes] == OUT
     assert [c.value for c in m.constants] == replicate_seeds(5, 1)
 

@@ -122,7 +122,8 @@ def test_schema_leaf_bounds_and_kinds():
     assert (leaf.kind, leaf.low, leaf.high) == ("float", 0.0, 1.0)
     assert schema_leaf("licensing.joint_stages").kind == "int"
     assert schema_leaf("licensing.stages.1.service_days").high == 365
-    assert schema_leaf("licensing.without_regulation").choices == ("stall", "waive")
+    assert schema_leaf("citizens.social_network.kind").choices == ("small_world", "random",
+                                                                     "none")
     with pytest.raises(ValueError, match="unknown key 'nope'"):
         schema_leaf("citizens.nope")
 

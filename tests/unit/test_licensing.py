@@ -49,7 +49,7 @@ def check_invariants(m: CollabModel) -> None:
     assert sum(lic.files_at_stages()) == backlog
     # Probabilities, shares and beliefs stay in their ranges.
     for share in (lic.informal_share(), lic.within_service_level(), lic.informed_share()):
-        assert 0.0 <= share <= 1.0
+        assert np.isnan(share) or 0.0 <= share <= 1.0
     assert ((lic.belief_detect >= 0) & (lic.belief_detect <= 1)).all()
     assert (lic.belief_days >= 0).all() and np.isfinite(lic.belief_days).all()
     for _, _, d in m.collaboration_graph.edges(data=True):
@@ -57,30 +57,38 @@ def check_invariants(m: CollabModel) -> None:
     assert all(0.0 <= a.commitment <= 1.0 for a in m.agency_list)
     effort = m.officers.effort
     assert ((effort > 0) & (effort <= 1)).all()
-    assert lic.levy_revenue >= 0 and lic.levy_target_share() >= 0
+    assert lic.levy_revenue >= 0 and not lic.levy_target_share() < 0
     assert all(v >= 0 for v in t.values())
+
+
+#: Metrics that are undefined (NaN) on a day with nothing to measure, e.g. no permit issued
+#: in the last 30 days, or no levy target (a free permit).
+MAY_BE_NAN = {"mean_processing_days", "p90_processing_days", "within_service_level",
+              "handoff_delay", "mean_age_in_process", "levy_target_share", "informal_share"}
 
 
 def check_frame(m: CollabModel) -> None:
     df = m.datacollector.get_model_vars_dataframe()
     assert len(df) == m.day
-    assert not df.isna().any().any(), df.columns[df.isna().any()].tolist()
+    nan = df.columns[df.isna().any()]
+    assert set(nan) <= MAY_BE_NAN, sorted(set(nan) - MAY_BE_NAN)
     for col in SHARE_COLUMNS:
-        assert df[col].between(0, 1).all(), col
-    # Daily flows add up to the service's totals.
-    t = m.licensing.totals
-    assert df["applications_submitted"].sum() == t["submitted"]
-    assert df["permits_issued"].sum() == t["issued"]
-    assert df["abandoned"].sum() == t["abandoned"]
-    assert df["informal"].sum() == t["informal"]
-    assert df["backlog"].iloc[-1] == m.licensing.backlog()
+        assert df[col].dropna().between(0, 1).all(), col
+    # Daily flows add up to the service's totals over the recorded days.
+    lic = m.licensing
+    assert df["applications_submitted"].sum() == lic.since_day0("submitted")
+    assert df["permits_issued"].sum() == lic.since_day0("issued")
+    assert df["abandoned"].sum() == lic.since_day0("abandoned")
+    assert df["informal"].sum() == lic.since_day0("informal")
+    assert df["backlog"].iloc[-1] == lic.backlog()
+    assert df["levy_collected"].sum() == pytest.approx(lic.levy_revenue)
 
 
 @pytest.mark.parametrize("preset", ["pbg", "pbg_repaired", "spp_irt"])
 def test_invariants_hold_at_every_step(preset):
     m = CollabModel(preset, seed=5, n_citizens=2000,
                     overrides={"collaboration_start": 120, "warmup_days": 30,
-                               "citizens.need_rate": 0.001})
+                               "citizens.need_rate": 0.00015})
     for _ in range(240):
         m.step()
         check_invariants(m)
@@ -129,7 +137,9 @@ def valid_runs(draw):
         "agencies.*.staff_competence": draw(_unit),
         "citizens.need_rate": draw(st.floats(0.0, 0.1)),
         "choice.beta_citizen": draw(_unit),
-        "licensing.without_regulation": draw(st.sampled_from(["stall", "waive"])),
+        "licensing.unregulated.review_rate": draw(_unit),
+        "licensing.unregulated.unpaid_share": draw(_unit),
+        "burn_in_days": draw(st.integers(0, 60)),
     }
     joint = draw(st.none() | st.integers(1, 20))
     if joint is not None:
@@ -186,25 +196,56 @@ def test_joint_stages_consolidate_the_workflow_at_the_start():
     check_invariants(m)
 
 
-def test_missing_regulation_stalls_files_and_charges_no_levy_after_the_start():
+def test_missing_regulation_makes_offices_choose_and_the_levy_follows_their_choice():
     # PBG: the levy stages need the regional regulation, missing after the switch.
-    kw = dict(seed=2, n_citizens=10_000,
-              overrides={"collaboration_start": 150, "warmup_days": 10})
+    kw = dict(seed=2, n_citizens=10_000, overrides={"collaboration_start": 150})
     m = CollabModel("pbg", **kw)
     m.run(150)
     levy_before = m.licensing.levy_revenue
     assert levy_before > 0  # the legacy regulation held
     assert m.licensing.stalled_files() == 0
-    m.run(150)
-    assert m.licensing.stalled_files() > 0
-    assert m.licensing.levy_revenue == levy_before
-    # Waiving instead of stalling moves files on, still without a levy.
-    w = CollabModel("pbg", **{**kw, "overrides": {**kw["overrides"],
-                                                  "licensing.without_regulation": "waive"}})
-    w.run(300)
-    assert w.licensing.stalled_files() == 0
-    assert w.licensing.levy_revenue == levy_before
-    assert w.licensing.totals["issued"] > m.licensing.totals["issued"]
+    df = m.run(150)
+    after = df.iloc[150:]
+    assert m.licensing.stalled_files() > 0  # some files held
+    # every option is taken by low-commitment leaders, and the levy comes only from charges
+    assert after["issued_without_levy"].sum() > 0 and after["charged_without_regulation"].sum() > 0
+    assert after["informal_fees_asked"].sum() > 0
+    assert after["levy_collected"].sum() > 0
+    # No one charged, no levy: with challenge risk prohibitive only hold/waive/fee remain.
+    strict = CollabModel("pbg", **{**kw, "overrides": {**kw["overrides"],
+                                                       "licensing.unregulated.challenge_risk": 1.0,
+                                                       "licensing.unregulated.sanction": 10.0}})
+    s = strict.run(300).iloc[150:]
+    assert s["charged_without_regulation"].sum() <= 2
+    assert s["levy_collected"].sum() <= 2 * 185
+
+
+def test_unregulated_choice_utilities_known_answer():
+    m = CollabModel("pbg", seed=1, n_citizens=500, overrides={"burn_in_days": 0})
+    lic = m.licensing
+    pupr = m.agency_index["pupr"]
+    a = m.agency_list[pupr]
+    a.commitment, a.facilitative_leadership = 0.4, 0.2
+    p = lic.params.unregulated
+    u = lic.unregulated_utilities(pupr, np.array([0.0, 60.0]))
+    move_on = p.service_weight * 0.3
+    np.testing.assert_allclose(u[:, 0], [0.0, -2 * p.hold_pressure])
+    np.testing.assert_allclose(u[:, 1], move_on - p.audit_risk * p.sanction)
+    np.testing.assert_allclose(u[:, 2], move_on + p.revenue_weight * 0.4
+                               - p.challenge_risk * p.sanction)
+    np.testing.assert_allclose(u[:, 3], p.informal_fee_gain * (1 - 0.5) - p.informal_fee_risk)
+
+
+def test_committed_leaders_charge_more_and_hold_less_without_the_regulation():
+    # Rational choice, not a switch: the levy share without a regulation follows commitment.
+    def after(commitment):
+        m = CollabModel("pbg", seed=4, n_citizens=5000, overrides={
+            "collaboration_start": 60, "agencies.*.leader_commitment": commitment,
+            "collaboration.commitment_speed": 0.0})
+        return m.run(240).iloc[60:]
+    low, high = after(0.2), after(0.9)
+    assert high["levy_collected"].sum() > 3 * low["levy_collected"].sum()
+    assert high["files_held"].sum() < low["files_held"].sum()
 
 
 def test_expected_fee_counts_levies_only_under_a_regulation():
@@ -223,9 +264,23 @@ def test_expected_fee_counts_levies_only_under_a_regulation():
 
 def test_officers_commit_more_staff_in_the_joint_arrangement_when_resourced():
     m = CollabModel("pbg_repaired", seed=1, n_citizens=10_000,
-                    overrides={"collaboration_start": 2, "warmup_days": 0})
+                    overrides={"collaboration_start": 2})
     m.step()
-    before = m.officer_active.sum()
+    before = m.officer_time.sum()
     m.run(3)
     # Siloed share 0.6 before; resources 0.9 × (½ + ½·0.8) = 0.81 after.
-    assert m.officer_active.sum() > before
+    assert m.officer_time.sum() == pytest.approx(before * 0.81 / 0.6, rel=0.05)
+
+
+def test_staffing_is_continuous_in_resources_and_population():
+    # No rounding cliffs: capacity moves smoothly with resources, per capita with size.
+    def capacity(resources, n):
+        m = CollabModel("spp_irt", seed=3, n_citizens=n, overrides={
+            "collaboration_start": 0, "burn_in_days": 0, "agencies.*.resources": resources})
+        m.step()
+        return m.officer_time.sum() / n
+    caps = [capacity(r, 10_000) for r in (0.4, 0.45, 0.5, 0.55, 0.6)]
+    steps = np.diff(caps)
+    assert (steps > 0).all() and steps.max() < 1.5 * steps.min()
+    assert capacity(0.5, 10_000) == pytest.approx(capacity(0.5, 1_000), rel=1e-9)
+    assert capacity(0.5, 10_000) == pytest.approx(capacity(0.5, 25_000), rel=1e-9)
