@@ -20,8 +20,9 @@ import logging
 import operator
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,8 @@ import pandas as pd
 from collabsim.analysis.results import Results
 from collabsim.errors import CollabsimError
 
-__all__ = ["Box", "Discovery", "FailureRule", "default_rules", "describe_box", "discover",
-           "parse_rule", "prim_table"]
+__all__ = ["Box", "Discovery", "FailureRule", "default_rules", "describe_box", "describe_limit",
+           "discover", "parse_rule", "prim_table"]
 
 _OPS: dict[str, Callable] = {"<=": operator.le, ">=": operator.ge, "==": operator.eq,
                              "!=": operator.ne, "<": operator.lt, ">": operator.gt}
@@ -301,28 +302,36 @@ def _num(v: object) -> float:
     return float("nan") if f < 0 else f
 
 
+def describe_limit(limit: Mapping[str, Any], name: str) -> str:
+    """One row of a box's limits as text, e.g. ``name ≤ 0.494`` or ``name in {false}``.
+
+    A side of a range that PRIM left at the sampled extreme is not a restriction
+    and is not written; an empty string if neither side restricts.
+    """
+    if limit["levels"]:
+        return f"{name} in {{{limit['levels']}}}"
+    low, high = limit["low"], limit["high"]
+    range_low, range_high = limit["range_low"], limit["range_high"]
+    tol = 1e-3 * ((range_high - range_low) or 1.0)
+    lo = low > range_low + tol
+    hi = high < range_high - tol
+    if lo and hi:
+        return f"{low:.3g} ≤ {name} ≤ {high:.3g}"
+    if hi:
+        return f"{name} ≤ {high:.3g}"
+    if lo:
+        return f"{name} ≥ {low:.3g}"
+    return ""
+
+
 def describe_box(box: Box, names: Callable[[str], str] = str) -> str:
     """A box's restrictions as text, e.g. ``leader_commitment ≤ 0.395 and resources ≤ 0.494``.
 
     A side of a range that PRIM left at the sampled extreme is not a restriction
     and is not written.
     """
-    parts = []
-    for r in box.limits.itertuples():
-        name = names(r.parameter)
-        if r.levels:
-            parts.append(f"{name} in {{{r.levels}}}")
-            continue
-        tol = 1e-3 * ((r.range_high - r.range_low) or 1.0)
-        lo = r.low > r.range_low + tol
-        hi = r.high < r.range_high - tol
-        if lo and hi:
-            parts.append(f"{r.low:.3g} ≤ {name} ≤ {r.high:.3g}")
-        elif hi:
-            parts.append(f"{name} ≤ {r.high:.3g}")
-        elif lo:
-            parts.append(f"{name} ≥ {r.low:.3g}")
-    return " and ".join(parts) or "(no restriction)"
+    parts = [describe_limit(r, names(r["parameter"])) for r in box.limits.to_dict("records")]
+    return " and ".join(p for p in parts if p) or "(no restriction)"
 
 
 def prim_table(found: Sequence[Discovery]) -> tuple[pd.DataFrame, pd.DataFrame]:

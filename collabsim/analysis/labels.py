@@ -25,6 +25,9 @@ UNITS: dict[str, str] = {
     "informal_share": "informal share (0–1)",
     "levy_revenue": "cumulative levy (kRp)",
     "levy_target_share": "levy ÷ target to date (0–1+)",
+    "levy_collected": "levy collected (kRp / day)",
+    "levy_due": "levy target pro-rated (kRp / day)",
+    "mean_age_in_process": "mean age of files in process (days)",
     "mean_trust": "mean trust on ties (0–1)",
     "mean_commitment": "mean agency commitment (0–1)",
     "mean_officer_effort": "mean officer effort (0–1)",
@@ -48,6 +51,11 @@ UNITS: dict[str, str] = {
     "restriction_phase": "restriction phase (0–3)",
 }
 
+#: Labels of summary outcomes whose window changes what the daily metric means.
+_WINDOW_UNITS = {
+    "levy_target_share": "levy collected ÷ levy due in the window (0–1+)",
+}
+
 #: Units the schema states only as a range.
 _UNIT_OVERRIDES = {"joint_stages": "stages"}
 
@@ -65,11 +73,13 @@ def _split(col: str) -> tuple[str, str]:
 
 def outcome_unit(col: str) -> str:
     """The unit label of a summary outcome (``permits_issued_per_month_after`` → a rate)."""
-    base, _ = _split(col)
+    base, phase = _split(col)
+    if phase in ("before start", "after start") and base in _WINDOW_UNITS:
+        return _WINDOW_UNITS[base]
     if base.endswith("_per_month"):
         base = base.removesuffix("_per_month")
-        return UNITS.get(base, base).replace("/ day", "/ month")
-    return UNITS.get(base, col)
+        return UNITS.get(base, base.replace("_", " ") + " / day").replace("/ day", "/ month")
+    return UNITS.get(base, base.replace("_", " "))
 
 
 def outcome_label(col: str) -> str:

@@ -14,6 +14,7 @@ import datetime as dt
 import html
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +35,18 @@ body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #3182bd;padding-bottom:.2em;
 margin-top:2em}h3{margin-bottom:.3em}
-table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.86em;display:block;
-overflow-x:auto;max-width:100%}
-th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+*,*::before,*::after{box-sizing:border-box}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.86em;max-width:100%}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#eef4fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{font-size:.88em;color:#444;margin-top:.4em}
 .meta{color:#555;font-size:.9em}.ok{background:#e5f5e0}.bad{background:#fde0dd}
 .part{background:#fff7bc}.na{background:#f0f0f0}td.ok,td.bad,td.part,td.na{white-space:nowrap}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.4em .8em;margin:.4em 0}
-details pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
+details pre{background:#f7f7f7;padding:.6em;font-size:.8em;white-space:pre-wrap;
+overflow-wrap:anywhere}
 nav ol{columns:2}
 """
 
@@ -103,20 +106,56 @@ def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
+def _decimals(*values: float, sig: int = 3) -> int:
+    """Decimals that show the largest of ``values`` to ``sig`` significant digits (0–4)."""
+    finite = [abs(float(v)) for v in values if v is not None and np.isfinite(v) and v != 0]
+    if not finite:
+        return 0
+    return int(min(4, max(0, sig - 1 - math.floor(math.log10(max(finite))))))
+
+
+def _fmt_num(v: float, decimals: int | None = None) -> str:
+    """A number to three significant digits (or ``decimals``); n/a for NaN."""
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    v = float(v)
+    if v != 0 and abs(v) < 1e-4:
+        return f"{v:.2g}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.{_decimals(v) if decimals is None else decimals}f}"
+
+
+def _fmt_p(p: float) -> str:
+    """A p value: three decimals, or ``< 0.001``."""
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def _fmt_value(v: Any) -> str:
     if isinstance(v, bool | np.bool_):
         return "yes" if v else "no"
     if isinstance(v, float | np.floating):
         if np.isnan(v):
-            return "–"
-        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
-            return f"{v:.3g}"
-        return f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:,.0f}"
+            return "n/a"
+        if float(v).is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}" if abs(v) >= 10_000 else str(int(v))
+        text = _fmt_num(v)
+        return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
+    if isinstance(v, int | np.integer) and abs(int(v)) >= 10_000:
+        return f"{int(v):,}"
     return str(v)
 
 
-def _table(df: pd.DataFrame, max_rows: int = 60) -> str:
-    """An HTML table with numbers formatted and right-aligned (escaped)."""
+def _table(df: pd.DataFrame, max_rows: int = 60, numeric: tuple[str, ...] = ()) -> str:
+    """An HTML table with numbers formatted and right-aligned (escaped).
+
+    Args:
+        df: The table; its column names are the headers.
+        max_rows: Rows shown (the full table is in the analysis directory).
+        numeric: Columns of preformatted numbers (text) to right-align too.
+    """
     if df is None or df.empty:
         return _p("(none)")
     shown = df.head(max_rows)
@@ -126,8 +165,8 @@ def _table(df: pd.DataFrame, max_rows: int = 60) -> str:
         cells = []
         for c in shown.columns:
             v = r[c]
-            cls = ' class="num"' if isinstance(v, int | float | np.number) and not isinstance(
-                v, bool) else ""
+            number = isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+            cls = ' class="num"' if c in numeric or number else ""
             status = _STATUS_CLASS.get(str(v)) if c == "status" else None
             cls = f' class="{status}"' if status else cls
             cells.append(f"<td{cls}>{html.escape(_fmt_value(v))}</td>")
@@ -138,7 +177,19 @@ def _table(df: pd.DataFrame, max_rows: int = 60) -> str:
 
 
 def _ci(m: float, lo: float, hi: float) -> str:
-    return f"{_fmt_value(m)} [{_fmt_value(lo)}, {_fmt_value(hi)}]"
+    """``mean [low, high]``, all three with the decimals of the largest."""
+    d = _decimals(m, lo, hi)
+    if not np.isfinite(m):
+        return "n/a"
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return _fmt_num(m, d)
+    return f"{_fmt_num(m, d)} [{_fmt_num(lo, d)}, {_fmt_num(hi, d)}]"
+
+
+def _pair(a: float, b: float) -> tuple[str, str]:
+    """Two numbers with the same decimals (a before and an after, say)."""
+    d = _decimals(a, b)
+    return _fmt_num(a, d), _fmt_num(b, d)
 
 
 # ----------------------------------------------------------------- sections
@@ -258,34 +309,70 @@ def _findings_section(an: Analysis) -> str:
         keep = ba[ba.metric.isin(["applications_submitted_per_month", "permits_issued_per_month",
                                   "mean_processing_days"])]
         if not keep.empty:
-            show = keep[["scenario", "metric", "mean_before", "mean_after", "diff", "diff_ci_low",
-                         "diff_ci_high", "cohen_dz", "p_value", "n"]]
             out += ("<h3>Before → after the collaboration start</h3><p class=\"meta\">Paired "
-                    "within runs: difference after − before with its 95 % CI, Cohen's d_z, "
-                    "two-sided paired-t p.</p>" + _table(show))
+                    "within runs: mean of each run's before and after window, the difference "
+                    "after − before with its 95 % CI, Cohen's d_z and the two-sided paired-t "
+                    "p.</p>" + _before_after_table(keep))
     eff = an.tables.get("scenario_effects")
     if eff is not None and not eff.empty:
-        show = eff[eff.metric.isin(key)][["reference", "scenario", "metric", "mean_a", "mean_b",
-                                          "diff", "diff_ci_low", "diff_ci_high", "hedges_g",
-                                          "p_value"]]
         out += ("<h3>Scenario effects</h3><p class=\"meta\">Each scenario against the first: "
                 "difference of means with a Welch 95 % CI, Hedges' g, two-sided Welch p.</p>"
-                + _table(show))
+                + _effects_table(eff[eff.metric.isin(key)],
+                                 {"reference": "reference", "scenario": "scenario"},
+                                 ("mean, reference", "mean, scenario")))
     out += _sensitivity_findings(an)
     fe = an.tables.get("factor_effects")
     if fe is not None and not fe.empty and (an.sensitivity is None):
         strongest = (fe[fe.metric.isin(key[:1])].assign(abs_g=lambda d: d.hedges_g.abs())
                      .sort_values("abs_g", ascending=False).head(8))
+        strongest = strongest.assign(
+            factor=strongest.factor.map(short_parameter),
+            level=[f"{_fmt_value(b)} vs {_fmt_value(a)}"
+                   for a, b in zip(strongest.reference_level, strongest.level, strict=True)])
         out += ("<h3>Factor effects</h3><p class=\"meta\">Largest effects on "
-                f"{html.escape(key[0] if key else '')}: each level against the factor's lowest "
-                "level (Welch CI, Hedges' g).</p>"
-                + _table(strongest.drop(columns=["abs_g"])))
+                f"{html.escape(outcome_label(key[0]) if key else '')}: each level against the "
+                "factor's lowest level, marginal over the other factors (Welch 95 % CI, "
+                "Hedges' g, two-sided Welch p).</p>"
+                + _effects_table(strongest, {"factor": "factor", "level": "level vs lowest"},
+                                 ("mean at the lowest level", "mean at the level")))
     boxes = an.tables.get("prim_boxes")
     if boxes is not None and not boxes.empty and "coverage" in boxes:
         out += ("<h3>Failure regions (PRIM)</h3>" + _box_sentences(an))
     if not res.parameter_columns and len(res.scenarios) < 2:
         out += _p("One scenario without varied parameters: findings are its means above.")
     return out
+
+
+def _before_after_table(ba: pd.DataFrame) -> str:
+    rows = []
+    for r in ba.itertuples():
+        before, after = _pair(r.mean_before, r.mean_after)
+        rows.append({"scenario": r.scenario, "outcome": outcome_label(r.metric),
+                     "before": before, "after": after,
+                     "after − before [95 % CI]": _ci(r.diff, r.diff_ci_low, r.diff_ci_high),
+                     "Cohen's d_z": _fmt_num(r.cohen_dz, 2), "p": _fmt_p(r.p_value),
+                     "runs": int(r.n)})
+    return _table(pd.DataFrame(rows), numeric=("before", "after", "after − before [95 % CI]",
+                                               "Cohen's d_z", "p"))
+
+
+def _effects_table(eff: pd.DataFrame, keys: dict[str, str], means: tuple[str, str]) -> str:
+    """Welch effects (``mean_a``, ``mean_b``, ``diff`` …) with labels and rounded numbers.
+
+    Args:
+        eff: Rows of a scenario- or factor-effects table.
+        keys: Columns that say what is compared, and their headers.
+        means: Headers of the two means (``mean_a``, ``mean_b``).
+    """
+    rows = []
+    for r in eff.to_dict("records"):
+        a, b = _pair(r["mean_a"], r["mean_b"])
+        row = {head: r[col] for col, head in keys.items()}
+        row.update({"outcome": outcome_label(r["metric"]), means[0]: a, means[1]: b,
+                    "difference [95 % CI]": _ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"]),
+                    "Hedges' g": _fmt_num(r["hedges_g"], 2), "p": _fmt_p(r["p_value"])})
+        rows.append(row)
+    return _table(pd.DataFrame(rows), numeric=(*means, "difference [95 % CI]", "Hedges' g", "p"))
 
 
 def _sensitivity_findings(an: Analysis) -> str:
@@ -300,11 +387,25 @@ def _sensitivity_findings(an: Analysis) -> str:
     if s.indices["scenario"].nunique() > 1:
         cols = ["scenario", *cols]
     top = s.indices[s.indices.outcome.isin(outcomes)].groupby(["scenario", "outcome"]).head(6)
-    top = top[cols]
+    rows = []
+    for r in top[cols].to_dict("records"):
+        row = {"scenario": r["scenario"]} if "scenario" in r else {}
+        row.update({"outcome": outcome_label(r["outcome"]), "rank": int(r["rank"]),
+                    "parameter": short_parameter(str(r["parameter"]))})
+        if s.method == "sobol":
+            row["ST ± CI"] = f"{_fmt_num(r['ST'], 3)} ± {_fmt_num(r['ST_conf'], 3)}"
+            row["S1 ± CI"] = f"{_fmt_num(r['S1'], 3)} ± {_fmt_num(r['S1_conf'], 3)}"
+        else:
+            d = _decimals(r["mu_star"], r["sigma"], r["mu"])
+            row["μ* ± CI"] = f"{_fmt_num(r['mu_star'], d)} ± {_fmt_num(r['mu_star_conf'], d)}"
+            row["σ"], row["μ"] = _fmt_num(r["sigma"], d), _fmt_num(r["mu"], d)
+        rows.append(row)
     what = ("Sobol total-order ST and first-order S1, ± half-width of the 95 % bootstrap CI"
-            if s.method == "sobol" else "Morris μ*, ± half-width of its 95 % bootstrap CI; σ")
+            if s.method == "sobol" else "Morris μ*, ± half-width of its 95 % bootstrap CI; σ; "
+            "μ, in the outcome's unit")
     return (f"<h3>Sensitivity ({s.method.title()}), ranked</h3><p class=\"meta\">"
-            f"{html.escape(what)}.</p>" + _table(top))
+            f"{html.escape(what)}.</p>"
+            + _table(pd.DataFrame(rows), numeric=("ST ± CI", "S1 ± CI", "μ* ± CI", "σ", "μ")))
 
 
 def _box_sentences(an: Analysis) -> str:
@@ -368,14 +469,39 @@ def _discovery_section(an: Analysis) -> str:
              "share of all failing runs inside the box; density: share of the box's runs that "
              "fail; quasi-p: significance of each restriction (Bryant & Lempert 2010).")
     for d in an.discoveries:
-        out += f"<h3>{html.escape(d.rule.text)}</h3>"
+        what = ("runs that raised" if d.rule.column == "failed" else
+                f"{outcome_label(d.rule.column)} {d.rule.op} {_fmt_value(d.rule.threshold)}")
+        out += (f"<h3>{html.escape(what)}</h3><p class=\"meta\">Rule "
+                f"<code>{html.escape(d.rule.text)}</code></p>")
         out += _p(f"{d.n_cases} of {d.n_runs} runs meet the rule ({d.base_rate:.0%}).")
         if d.note:
             out += f'<p class="note">{html.escape(d.note)}</p>'
         for b in d.boxes:
             out += (f"<p><b>Box {b.index}</b>: coverage {b.coverage:.0%}, density "
-                    f"{b.density:.0%}, mass {b.mass:.0%} ({b.n} runs)</p>" + _table(b.limits))
+                    f"{b.density:.0%}, mass {b.mass:.0%} ({b.n} runs, {b.k} of them "
+                    "failing)</p>" + _limits_table(an, b))
     return out
+
+
+def _limits_table(an: Analysis, box: Any) -> str:
+    """A box's restrictions: parameter (label, unit), the range or levels kept, quasi-p."""
+    from collabsim.analysis.discovery import describe_limit
+
+    labels = an.results.axis_labels()
+    labels.setdefault("base_scenario", "base scenario")
+    rows = []
+    for r in box.limits.to_dict("records"):
+        kept = describe_limit(r, "x")
+        if r["levels"]:
+            sampled = "levels"
+        else:
+            d = _decimals(r["range_low"], r["range_high"])
+            sampled = f"{_fmt_num(r['range_low'], d)} – {_fmt_num(r['range_high'], d)}"
+        qp = [v for v in (r["qp_low"], r["qp_high"]) if np.isfinite(v)]
+        rows.append({"parameter": labels.get(r["parameter"], short_parameter(r["parameter"])),
+                     "box keeps": kept, "sampled": sampled,
+                     "quasi-p": _fmt_p(min(qp)) if qp else "n/a"})
+    return _table(pd.DataFrame(rows), numeric=("quasi-p",))
 
 
 def _notes_section(an: Analysis) -> str:
