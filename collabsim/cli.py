@@ -42,9 +42,10 @@ HEADLINE = [
     ("permits_issued_per_month_after", "permits issued / month, after"),
     ("mean_processing_days_before", "mean processing days, before"),
     ("mean_processing_days_after", "mean processing days, after"),
-    ("levy_revenue_final", "levy revenue, cumulative (kRp)"),
-    ("levy_target_share_final", "levy ÷ target to date"),
-    ("informal_share_final", "informal share"),
+    ("levy_target_share_before", "levy ÷ target, before"),
+    ("levy_target_share_after", "levy ÷ target, after"),
+    ("informal_share_before", "informal share, before"),
+    ("informal_share_after", "informal share, after"),
 ]
 
 MOBILITY_HEADLINE = [
@@ -183,9 +184,64 @@ def cmd_compare(args: argparse.Namespace) -> int:
           "mean [95 % CI]:")
     if len(wide):
         print(wide.to_string())
-    print(f"-> {out}/compare.csv, headline.csv, runs.csv, timeseries.parquet, manifest.json, "
-          "timeseries_bands.png, before_after.png")
+    written = "compare.csv, headline.csv, runs.csv, timeseries.parquet, manifest.json"
+    if not args.no_counterfactual:
+        effects = collaboration_effect_table(scenarios, summaries, args)
+        effects.to_csv(out / "effects.csv", index=False)
+        wide_fx = effect_headline(effects)
+        if len(wide_fx):
+            print("\neffect of the joint arrangement: factual − never-joint on the same seeds, "
+                  "after the start, mean [95 % CI]:")
+            print(wide_fx.to_string())
+        written += ", effects.csv"
+    print(f"-> {out}/{written}, timeseries_bands.png, before_after.png")
     return 0
+
+
+def collaboration_effect_table(scenarios, summaries, args):
+    """Run each scenario's never-joint counterfactual on the same seeds; the paired effects.
+
+    Returns:
+        Long table: scenario, metric, factual, counterfactual, effect, ci_low,
+        ci_high, p_value, n, relative (see :func:`collabsim.effects.paired_difference`).
+    """
+    import pandas as pd
+
+    from collabsim.effects import EFFECT_METRICS, effect_table, never_joint
+    from collabsim.runner import run
+
+    progress, parts = _compare_progress(), []
+    total, done = len(scenarios) * args.replications, 0
+    for sc in scenarios:
+        mine = summaries[summaries.scenario == sc.name]
+        rows = [{"arm": "factual", **r} for r in mine.to_dict("records")]
+        cf = never_joint(sc)
+        for r in mine.to_dict("records"):
+            res = run(cf, int(r["seed"]), args.steps, args.citizens,
+                      window_start=sc.collaboration_start)
+            rows.append({"arm": "counterfactual", "replicate": r["replicate"],
+                         "seed": r["seed"], **res.summary})
+            done += 1
+            progress(done, total)
+        table = effect_table(pd.DataFrame(rows), EFFECT_METRICS)
+        parts.append(table.assign(scenario=sc.name))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out[["scenario", *[c for c in out.columns if c != "scenario"]]] if len(out) else out
+
+
+def effect_headline(effects):
+    """Wide table of the collaboration's effects: one row per headline metric, one column each."""
+    import pandas as pd
+
+    labels = {**dict([*HEADLINE, *MOBILITY_HEADLINE]),
+              "informal_per_month_after": "informal needs / month, after"}
+    rows: dict = {}
+    for _, r in effects.iterrows():
+        label = labels.get(r["metric"], r["metric"])
+        cell = "n/a" if r["effect"] != r["effect"] else (
+            f"{r['effect']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]")
+        rows.setdefault(label, {})[r["scenario"]] = cell
+    return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
 
 def _compare_manifest(args: argparse.Namespace, scenarios, overrides: dict) -> dict:
@@ -280,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=int, default=20, help="runs per scenario (default 20)")
     p.add_argument("--seed", type=int, default=0, help="root seed of the replicate seeds")
     p.add_argument("--out", default="cmp", help="output directory (default cmp/)")
+    p.add_argument("--no-counterfactual", action="store_true",
+                   help="skip the never-joint counterfactual runs (no effects.csv)")
     add_scenario_options(p)
     p.set_defaults(func=cmd_compare)
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "UNDEFINED_WHEN_EMPTY",
     "collaboration_reporters",
     "licensing_reporters",
     "mobility_reporters",
@@ -24,6 +25,13 @@ __all__ = [
 ]
 
 DAYS_PER_MONTH = 365.25 / 12
+
+#: Reporters that are undefined (NaN, shown as "n/a") on a day with nothing to measure:
+#: no permit issued or hand-off made in the last 30 days, no file in process, no levy
+#: target (a free permit), no need acted on yet.
+UNDEFINED_WHEN_EMPTY = frozenset({
+    "mean_processing_days", "p90_processing_days", "within_service_level", "handoff_delay",
+    "mean_age_in_process", "levy_target_share", "informal_share"})
 
 
 def _today(service: str, key: str) -> Callable[[Any], float]:
@@ -202,6 +210,8 @@ def licensing_reporters() -> dict[str, Callable[[Any], float]]:
         "levy_unpaid": _today("licensing", "unpaid"),
         "informal_fees_asked": _today("licensing", "informal_fees"),
         "sessions_held": _today("licensing", "sessions"),
+        "handoffs": _today("licensing", "handoffs"),
+        "stage_improvements": _today("licensing", "improvements"),
         "levy_collected": levy_collected,
         "levy_due": levy_due,
         "mean_age_in_process": _value("licensing", "mean_age_in_process"),
@@ -250,7 +260,7 @@ def summarise(df: pd.DataFrame, start: int, warmup: int) -> dict[str, float]:
     flows = [c for c in ("applications_submitted", "permits_issued", "abandoned", "informal",
                          "rejected", "files_held", "issued_without_levy",
                          "charged_without_regulation", "levy_unpaid", "informal_fees_asked",
-                         "sessions_held") if c in df]
+                         "sessions_held", "handoffs", "stage_improvements") if c in df]
     for col in flows:
         out[f"{col}_per_month_before"] = _window_mean(df, col, warmup, start) * DAYS_PER_MONTH
         out[f"{col}_per_month_after"] = _window_mean(df, col, start, len(df)) * DAYS_PER_MONTH

@@ -37,7 +37,7 @@ __all__ = [
 KEY_OUTCOMES = (
     "permits_issued_per_month_after",
     "applications_submitted_per_month_after",
-    "levy_target_share_final",
+    "levy_target_share_after",
     "mean_processing_days_after",
     "informal_share_final",
     "mean_trust_final",

@@ -246,7 +246,7 @@ def _verdict(fact: int, part: str, test: str, parts: list[tuple[bool | None, str
 def _levy_below_target(levy: pd.Series) -> tuple[bool | None, str]:
     x = levy.dropna().to_numpy(float)
     if x.size < 2:
-        return None, "levy_target_share_final: not in these results"
+        return None, "levy_target_share_after: not in these results"
     t = stats.ttest_1samp(x, 1.0, alternative="less")
     from collabsim.runner import mean_ci
 
@@ -271,8 +271,8 @@ def _fact2(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
             out.append(FactCheck(2, name, "not testable", "paired t; one-sample t", where))
             continue
         parts = [_before_after(runs, "applications_submitted_per_month", False),
-                 _levy_below_target(runs["levy_target_share_final"])
-                 if "levy_target_share_final" in runs else (None, "no levy outcome")]
+                 _levy_below_target(runs["levy_target_share_after"])
+                 if "levy_target_share_after" in runs else (None, "no levy outcome")]
         out.append(_verdict(2, name, "paired t, after < before; one-sample t, levy share < 1; "
                             "one-sided α 0.05" + where, parts))
     return out
@@ -285,11 +285,11 @@ def _fact3(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
     perf = "permits_issued_per_month_after"
     for b in base[:1]:
         for r in repaired:
-            if perf not in res.ok or "levy_target_share_final" not in res.ok:
+            if perf not in res.ok or "levy_target_share_after" not in res.ok:
                 continue
             parts = [_contrast(_runs(res, b)[perf], _runs(res, r)[perf], True, perf),
-                     _contrast(_runs(res, b)["levy_target_share_final"],
-                               _runs(res, r)["levy_target_share_final"], True, "levy share")]
+                     _contrast(_runs(res, b)["levy_target_share_after"],
+                               _runs(res, r)["levy_target_share_after"], True, "levy share")]
             out.append(_verdict(3, f"{r} vs {b}", "Welch t, repaired > PBG, one-sided α 0.05",
                                 parts))
     if base and perf in res.ok:
@@ -309,7 +309,7 @@ def _fact3(res: Results, sens: Sensitivity | None) -> list[FactCheck]:
 def _regulation_alone(res: Results) -> list[FactCheck]:
     """Every parameter point without the regulation keeps the levy below target."""
     cols = _matching(res, ("regulation_ready",))
-    if not cols or "levy_target_share_final" not in res.ok:
+    if not cols or "levy_target_share_after" not in res.ok:
         return []
     ok = res.ok
     missing = np.zeros(len(ok), dtype=bool)
@@ -318,9 +318,9 @@ def _regulation_alone(res: Results) -> list[FactCheck]:
     part = ok[missing]
     if part.empty:
         return []
-    by_point = part.groupby("sample")["levy_target_share_final"]
+    by_point = part.groupby("sample")["levy_target_share_after"]
     worst = by_point.mean().idxmax()
-    holds, ev = _levy_below_target(part.loc[part["sample"] == worst, "levy_target_share_final"])
+    holds, ev = _levy_below_target(part.loc[part["sample"] == worst, "levy_target_share_after"])
     if holds is None:  # one replicate per point: judge the best point's value itself
         best = float(by_point.mean().max())
         holds, ev = best < 1.0, f"highest levy share without the regulation {_fmt(best)} < 1"

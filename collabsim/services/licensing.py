@@ -171,7 +171,7 @@ class LicensingService:
         self.totals = dict.fromkeys(
             ("submitted", "issued", "rejected", "abandoned", "informal", "detected",
              "stalled", "handoffs", "handoff_failures", "sessions", "waived", "charged",
-             "unpaid", "informal_fees"), 0)
+             "unpaid", "informal_fees", "improvements"), 0)
         self.today = dict.fromkeys(self.totals, 0)
         self.levy_revenue = 0.0
         self.levy_today = 0.0
@@ -858,6 +858,7 @@ class LicensingService:
         for agency in self.model.agency_list:
             if rng.random() >= self.innovation_chance(agency):
                 continue
+            self.today["improvements"] += 1
             own = [i for i, s in enumerate(self.stages) if s.agency == agency.index]
             same_kind = [i for i in own if i + 1 in own and (self.stages[i].batch_size > 0)
                          == (self.stages[i + 1].batch_size > 0)]

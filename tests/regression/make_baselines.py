@@ -1,8 +1,9 @@
 """Write the regression baselines of the licensing presets.
 
-One seed of each licensing preset at 1,000 citizens × 200 days, with the
-collaboration start moved to day 100 (warm-up 30 days) so that the short run
-has both a before and an after window. The summaries go to
+One seed of each licensing preset at its full size and length (10,000
+citizens, 730 days after a 365-day burn-in, the joint arrangement from day 365),
+so the baseline pins the after-period where the mechanisms act: held files,
+hand-offs, stage improvements, sessions. The summaries go to
 ``tests/regression/baselines/licensing.json`` with the settings that made them.
 
 Regenerate after an intended change of the model or the presets, and say so
@@ -26,9 +27,9 @@ BASELINE = Path(__file__).resolve().parent / "baselines" / "licensing.json"
 PRESETS = ("pbg", "pbg_repaired", "spp_irt")
 SETTINGS: dict[str, Any] = {
     "seed": 20260101,
-    "n_citizens": 1000,
-    "steps": 200,
-    "overrides": {"collaboration_start": 100, "warmup_days": 30},
+    "n_citizens": 10_000,
+    "steps": 730,
+    "overrides": {},
 }
 #: Runs are deterministic for a seed; the tolerance only absorbs floating-point
 #: differences between platforms and library versions.

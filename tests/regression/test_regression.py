@@ -34,6 +34,16 @@ def test_baseline_covers_the_licensing_presets(baseline):
         assert summary["days"] == baseline["settings"]["steps"]
         assert summary["permits_issued_per_month_before"] > 0
         assert summary["applications_submitted_per_month_after"] > 0
+        assert summary["handoffs_per_month_after"] > 0
+    s = baseline["summaries"]
+    # The after-period's mechanisms happened in the pinned runs (not only a before window):
+    assert s["pbg"]["files_held_per_month_after"] > 0  # no regional levy rule: files held
+    assert s["pbg"]["charged_without_regulation_per_month_after"] > 0
+    assert s["pbg"]["files_held_per_month_before"] == 0  # the legacy rule held
+    assert s["spp_irt"]["sessions_held_per_month_after"] > 0  # counselling in batches
+    for preset in ("spp_irt", "pbg_repaired"):  # committed, open partners improve stages
+        assert s[preset]["stage_improvements_per_month_after"] > 0
+        assert s[preset]["stage_improvements_per_month_before"] == 0
 
 
 @pytest.mark.parametrize("preset", mb.PRESETS)
@@ -47,7 +57,8 @@ def test_summary_matches_the_baseline(baseline, preset):
 @pytest.mark.parametrize(("preset", "perturbation"), [
     ("pbg", {"agencies.pupr.leader_commitment": 0.35}),  # 0.30 in the preset
     ("pbg_repaired", {"licensing.permit_value": 1212.0}),  # +1 %
-    ("spp_irt", {"licensing.stages.1.service_days": 15.0}),  # 14 in the preset
+    ("spp_irt", {"licensing.stages.1.sessions_per_year": 8.5}),  # 8 in the preset
+    ("pbg", {"licensing.unregulated.review_rate": 0.055}),  # after-period only: 0.05
 ])
 def test_negative_control_a_perturbed_parameter_fails_the_comparison(baseline, preset,
                                                                       perturbation):
