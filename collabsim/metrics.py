@@ -230,6 +230,20 @@ def licensing_reporters() -> dict[str, Callable[[Any], float]]:
     }
 
 
+def _cost(part: str) -> Callable[[Any], float]:
+    """Reporter of today's cost of one kind (kRp; officer-days for ``officer_days``)."""
+    def reporter(m: CollabModel) -> float:
+        return m.costs_today[part]
+    reporter.__name__ = f"cost_{part}"
+    return reporter
+
+
+def cost_reporters() -> dict[str, Callable[[Any], float]]:
+    """Reporters of what the day cost (kRp) and the officer-days it used."""
+    return {"cost_staff": _cost("staff"), "cost_campaigns": _cost("campaigns"),
+            "cost_interventions": _cost("interventions"), "officer_days": _cost("officer_days")}
+
+
 def collaboration_reporters() -> dict[str, Callable[[Any], float]]:
     """Reporters of the collaboration network and the officers."""
     return {
@@ -286,8 +300,24 @@ def summarise(df: pd.DataFrame, start: int, warmup: int) -> dict[str, float]:
                 "mean_trust", "mean_commitment", "backlog", "stalled_files", "fines_collected"):
         if col in df:
             out[f"{col}_final"] = float(df[col].iloc[-1])
+    if "cost_staff" in df:
+        out.update(_cost_totals(df, start))
     if "restriction_phase" in df:
         out.update(_phase_means(df))
+    return out
+
+
+def _cost_totals(df: pd.DataFrame, start: int) -> dict[str, float]:
+    """What the run cost (kRp), in all and after the start, and its officer-days."""
+    parts = ("cost_staff", "cost_campaigns", "cost_interventions")
+    out = {f"{p}_total": float(df[p].sum()) for p in parts}
+    out["cost_total"] = sum(out[f"{p}_total"] for p in parts)
+    out["cost_total_after"] = float(df[list(parts)].iloc[start:].to_numpy().sum())
+    out["officer_days_total"] = float(df["officer_days"].sum())
+    out["officer_days_after"] = float(df["officer_days"].iloc[start:].sum())
+    for flow in ("permits_issued", "applications_submitted", "levy_collected", "trips"):
+        if flow in df:
+            out[f"{flow}_total_after"] = float(df[flow].iloc[start:].sum())
     return out
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from collabsim import metrics
 from collabsim.agents import Agency, Citizen, CitizenPopulation, Officer, OfficerCorps
+from collabsim.interventions import Event, Timeline, daily_costs
 from collabsim.network import build_collaboration_network, build_social_network
 from collabsim.rng import entropy_seed, stream
 from collabsim.scenario import Scenario, ScenarioError, load_scenario
@@ -87,6 +88,10 @@ class CollabModel(mesa.Model):
         self.levy_target_per_year = (cfg.licensing.levy_annual_target * self.scale
                                      if cfg.licensing else 0.0)
         self.officer_time = np.zeros(self.officers.n)
+        self.events: list[Event] = []
+        self.timeline = Timeline(cfg)
+        self.costs_today = dict.fromkeys(("staff", "campaigns", "interventions",
+                                          "officer_days"), 0.0)
         self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
         self.burn_in(cfg.burn_in_days)
 
@@ -164,6 +169,88 @@ class CollabModel(mesa.Model):
         self.population = CitizenPopulation(cit.n, indptr, indices)
         Citizen.create_agents(self, cit.n, list(range(cit.n)))
 
+    # ------------------------------------------------------- interventions
+    def reconfigure(self, new: Scenario) -> None:
+        """Carry a changed scenario into the running model (the interventions' one door).
+
+        Values read from the configuration each day take effect by replacing it;
+        state-bearing ones move the running state: an agency's attributes, its
+        leader's commitment (the agency's commitment shifts by the same amount),
+        staff competence (its officers' competence shifts), desk officers and
+        patrol officers (hired with a training lag, or retired), and the
+        workflow stages' parameters (stages matched by name).
+        """
+        old = self.config
+        for agency in self.agency_list:
+            before, after = old.agencies[agency.key], new.agencies[agency.key]
+            if before != after:
+                self._update_agency(agency, before, after)
+        if new.licensing is not None and self.licensing is not None:
+            self.licensing.reconfigure(new.licensing)
+        if new.mobility is not None and self.mobility is not None:
+            self.mobility.params = new.mobility
+        self.config = new
+        self.levy_target_per_year = (new.licensing.levy_annual_target * self.scale
+                                     if new.licensing else 0.0)
+
+    def _update_agency(self, agency: Agency, before, after) -> None:
+        o = self.officers
+        mine = o.agency_of == agency.index
+        agency.commitment = float(np.clip(
+            agency.commitment + after.leader_commitment - before.leader_commitment, 0, 1))
+        for name in ("leader_commitment", "facilitative_leadership", "resources",
+                     "regulation_ready", "communication_openness", "role_clarity",
+                     "staff_competence"):
+            setattr(agency, name, getattr(after, name))
+        if after.regulation_ready and not before.regulation_ready:
+            self.log("regulation_in_force", agency=agency.key)
+        for attr, mean in (("competence", "staff_competence"),
+                           ("commitment", "intrinsic_commitment")):
+            shift = getattr(after, mean) - getattr(before, mean)
+            if shift:
+                values = getattr(o, attr if attr != "competence" else "base_competence")
+                values[mine] = np.clip(values[mine] + shift, 0, 1)
+        if after.n_officers != before.n_officers:
+            self.staff_desk(agency, after.n_officers * self.scale, after)
+        if after.patrol_officers != before.patrol_officers:
+            self.staff_patrol(agency, after.patrol_officers, after)
+
+    def _hire(self, agency: Agency, k: int, duty: int, params) -> list[int]:
+        """Add ``k`` officers to an agency (drawn around its means), in training from today."""
+        rng = self.stream("officers.hiring")
+        op = self.config.officers
+        comp = np.clip(params.staff_competence + op.competence_sd * rng.standard_normal(k), 0, 1)
+        comm = np.clip(params.intrinsic_commitment + op.commitment_sd
+                       * rng.standard_normal(k), 0, 1)
+        ids = self.officers.add(agency.index, comp, comm, duty, self.day)
+        for i in ids:
+            (agency.patrol if duty else agency.officers).append(Officer(self, int(i), agency))
+        self.officer_time = np.concatenate([self.officer_time, np.zeros(k)])
+        if self.mobility is not None:
+            self.mobility.officer_post = np.concatenate([self.mobility.officer_post,
+                                                         np.full(k, -1)])
+        self.log("officers_hired", agency=agency.key, n=k)
+        return list(ids)
+
+    def staff_desk(self, agency: Agency, fte: float, params) -> None:
+        """Set an agency's desk staff to ``fte`` full-time equivalents (hire or retire)."""
+        heads = int(np.ceil(fte - 1e-9))
+        if heads > len(agency.officers):
+            self._hire(agency, heads - len(agency.officers), 0, params)
+        elif heads < len(agency.officers):
+            self.log("officers_retired", agency=agency.key, n=len(agency.officers) - heads)
+        for rank, officer in enumerate(agency.officers):
+            self.officers.fte[officer.index] = float(np.clip(fte - rank, 0.0, 1.0))
+        agency.n_officers = fte
+
+    def staff_patrol(self, agency: Agency, n: int, params) -> None:
+        """Set the patrol officers an agency can field to ``n`` (hire, or withdraw the rest)."""
+        if n > len(agency.patrol):
+            self._hire(agency, n - len(agency.patrol), 1, params)
+        elif n < len(agency.patrol):
+            self.log("officers_retired", agency=agency.key, n=len(agency.patrol) - n)
+        agency.n_patrol = n
+
     def reporters(self) -> dict[str, Any]:
         """Model reporters for every service present, plus the collaboration's."""
         out: dict[str, Any] = {"day": _day}
@@ -172,6 +259,7 @@ class CollabModel(mesa.Model):
         if self.mobility is not None:
             out.update(metrics.mobility_reporters())
         out.update(metrics.collaboration_reporters())
+        out.update(metrics.cost_reporters())
         return out
 
     # ---------------------------------------------------------------- step
@@ -181,10 +269,19 @@ class CollabModel(mesa.Model):
         return self.day >= self.config.collaboration_start
 
     def step(self) -> None:
-        """Simulate one day."""
+        """Simulate one day: today's interventions first, then the day, then the record."""
+        self.timeline.apply(self)
+        if self.day == self.config.collaboration_start:
+            self.log("collaboration_start")
         self.simulate_day()
+        self.costs_today = daily_costs(self)
         self.datacollector.collect(self)
         self.day += 1
+
+    def log(self, kind: str, **params: Any) -> None:
+        """Record an event of the recorded run (see :class:`~collabsim.interventions.Event`)."""
+        if self.day >= 0:
+            self.events.append(Event(self.day, kind, params))
 
     def simulate_day(self) -> None:
         """One day of the model's processes, in order (no data collected)."""
@@ -227,7 +324,8 @@ class CollabModel(mesa.Model):
             if o.n else np.zeros(0)
 
     def choose_efforts(self) -> None:
-        """Every officer chooses today's effort (vectorised logit)."""
+        """Every officer chooses today's effort (vectorised logit); new hires train first."""
+        self.officers.train(self.day, self.config.officers.training_days)
         commitment = np.array([a.commitment for a in self.agency_list])
         self.officers.choose_efforts(commitment,
                                      self.stream("officers.effort").random(self.officers.n))

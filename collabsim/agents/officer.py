@@ -55,6 +55,33 @@ class OfficerCorps:
         self.beta = beta
         self.levels = np.asarray(params.effort_levels, dtype=float)
         self.effort = np.full(agency_of.size, float(np.median(self.levels)))
+        #: competence when trained; ``competence`` is lower while a new hire trains
+        self.base_competence = np.asarray(competence, dtype=float).copy()
+        self.hired = np.full(agency_of.size, -np.inf)  # day hired (−inf: the original staff)
+
+    def add(self, agency: int, competence: np.ndarray, commitment: np.ndarray, duty: int,
+            day: int) -> np.ndarray:
+        """Append new officers of one agency, hired on ``day``; returns their indices."""
+        k = int(np.size(competence))
+        ids = np.arange(self.n, self.n + k)
+        self.agency_of = np.concatenate([self.agency_of, np.full(k, agency, np.int32)])
+        self.duty = np.concatenate([self.duty, np.full(k, duty, np.int8)])
+        self.base_competence = np.concatenate([self.base_competence, competence])
+        self.competence = np.concatenate([self.competence, 0.5 * np.asarray(competence)])
+        self.commitment = np.concatenate([self.commitment, commitment])
+        self.fte = np.concatenate([self.fte, np.ones(k)])
+        self.effort = np.concatenate([self.effort, np.full(k, float(np.median(self.levels)))])
+        self.hired = np.concatenate([self.hired, np.full(k, float(day))])
+        return ids
+
+    def train(self, day: int, training_days: float) -> None:
+        """Competence of new hires: from half their trained level to all of it, linearly.
+
+        ``competence = base · (½ + ½·min(1, (day − hired)/training_days))``;
+        staff present from the start are trained (their ``hired`` is −∞).
+        """
+        progress = np.clip((day - self.hired) / max(training_days, 1e-9), 0.0, 1.0)
+        self.competence = self.base_competence * (0.5 + 0.5 * progress)
 
     @property
     def n(self) -> int:

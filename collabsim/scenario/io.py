@@ -288,10 +288,21 @@ def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any],
     return out
 
 
-def _set_by(path: str, override: str) -> bool:
-    """Whether an override (``*`` allowed) set the key at ``path``, or a key below or above it."""
-    a, b = path.split("."), override.split(".")
-    return all(x == y or y == "*" for x, y in zip(a, b, strict=False))
+def _set_by(path: str, overrides: Mapping[str, Any]) -> list[str]:
+    """The overrides (``*`` allowed) that set ``path`` or a table above it.
+
+    Failing those, the ones that set keys below it (for a table's own rule, e.g. min ≤ max).
+    """
+    if path == "(top level)":
+        return []
+    parts = path.split(".")
+
+    def matches(key: str) -> bool:
+        return all(x == y or y == "*" for x, y in zip(parts, key.split("."), strict=False))
+
+    keys = [str(k) for k in overrides if matches(str(k))]
+    at_or_above = [k for k in keys if len(k.split(".")) <= len(parts)]
+    return at_or_above or keys
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str] | None:
@@ -316,9 +327,8 @@ def _format_errors(exc: ValidationError, origin: str,
         if named and "." in named.group(1) and named.group(1).startswith(path):
             path, msg = named.group(1), named.group(2)  # a cross-reference check names its key
         path = path or "(top level)"
-        hits = [k for k in (overrides or {})
-                if path != "(top level)" and _set_by(path, str(k))]
-        shown_path = f"{path} (set by override {hits[0]})" if hits else path
+        hits = _set_by(path, overrides or {})
+        shown_path = f"{path} (set by override {', '.join(hits)})" if hits else path
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
@@ -349,9 +359,30 @@ def resolve(tree: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
     """
     merged = apply_overrides(dict(tree), overrides or {}, origin)
     try:
-        return Scenario.model_validate(merged)
+        scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
         raise ScenarioError(_format_errors(exc, origin, overrides)) from None
+    _check_interventions(merged, scenario, origin)
+    return scenario
+
+
+def _check_interventions(tree: Mapping[str, Any], scenario: Scenario, origin: str) -> None:
+    """Each intervention's ``set`` must pass the one validated override path.
+
+    Raises:
+        ScenarioError: one line per problem, naming the intervention's index and key.
+    """
+    problems = []
+    base = {k: v for k, v in tree.items() if k != "interventions"}
+    for i, iv in enumerate(scenario.interventions):
+        try:
+            resolve(base, iv.set, origin)
+        except ScenarioError as exc:
+            lead = f"{origin}: "
+            problems += [f"{lead}interventions.{i}.set: {p.removeprefix(lead)}"
+                         for p in exc.problems]
+    if problems:
+        raise ScenarioError(problems)
 
 
 def load_scenario(source: str | Path | Scenario | Mapping[str, Any],

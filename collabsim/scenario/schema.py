@@ -27,6 +27,7 @@ __all__ = [
     "CitizenParams",
     "CollaborationParams",
     "District",
+    "Intervention",
     "LicensingParams",
     "MobilityFunctions",
     "MobilityParams",
@@ -149,6 +150,9 @@ class OfficerParams(_Closed):
     productivity: float = _f(
         5.0, "Stage completions an officer makes per day at full competence and effort; unit "
         "files/day; range 0–100; source: assumption", ge=0, le=100)
+    training_days: float = _f(
+        90.0, "Days a newly hired officer needs to reach full competence (starting at half "
+        "of it, linearly); unit days; range 0–3650; source: assumption", ge=0, le=3650)
     competence_sd: float = _f(0.1, "Spread of officers' competence around the agency mean; "
                               "range 0–0.5; source: assumption", ge=0, le=0.5)
     commitment_sd: float = _f(0.1, "Spread of officers' intrinsic commitment; range 0–0.5; "
@@ -256,6 +260,10 @@ class AgencyParams(_Closed):
     n_officers: int = _f(4, "Officers working the licensing service at capacity_reference "
                          "citizens (scaled with the number of citizens); unit persons; range "
                          "0–1000; source: assumption", ge=0, le=1000)
+    officer_day_cost: float = _f(
+        200.0, "Cost of one officer-day on the service or a checkpoint (pay and allowances); "
+        "unit kRp/officer-day; range 0–1e5; source: assumption (a civil servant's daily pay "
+        "and allowance, order of magnitude)", ge=0, le=1e5)
     patrol_officers: int = _f(0, "Officers the agency can field for a mobility-control "
                               "operation (checkpoints are physical: not scaled with citizens); "
                               "unit persons; range 0–5000; source: CASE_FACTS JCOC", ge=0, le=5000)
@@ -437,6 +445,9 @@ class Campaign(_Closed):
         "media", "media reaches the whole city; local (district and ward heads) only "
         "`districts`; source: CASE_FACTS JCOC partners (camat, lurah)")
     districts: list[str] = _f([], "Districts a local campaign covers (empty = all)")
+    cost_per_day: float = _f(500.0, "Cost of running the campaign per day (media buys, "
+                             "printed material, meetings); unit kRp/day; range 0–1e9; source: "
+                             "assumption", ge=0, le=1e9)
 
 
 class MobilityFunctions(_Closed):
@@ -556,6 +567,29 @@ class MobilityParams(_Closed):
         return self
 
 
+class Intervention(_Closed):
+    """A policy change that takes effect on a day of the run (Covasim's dynamic parameters).
+
+    ``set`` holds dotted key paths and values, exactly as ``--set`` takes them;
+    they go through the one validated override path at load (an unknown key or a
+    bad value is refused there, naming the intervention) and are applied to the
+    running model at the top of ``step()`` on ``day``.
+    """
+
+    day: int = _f(..., "Day of the run it takes effect (0 = the first recorded day); unit "
+                  "day; range 0–36,500", ge=0, le=36_500)
+    label: str = _f("", "What it is, for tables, plots and the event log")
+    set: dict[str, Any] = _f(..., "Dotted key paths to values (the --set path), e.g. "
+                             "{\"agencies.pupr.regulation_ready\" = true}", min_length=1)
+    cost: float = _f(0.0, "One-off cost on its day; unit kRp; range 0–1e12; source: the "
+                     "scenario's author", ge=0, le=1e12)
+    cost_per_day: float = _f(0.0, "Cost per day from its day to the end of the run; unit "
+                             "kRp/day; range 0–1e9", ge=0, le=1e9)
+    ramp_days: int = _f(0, "Days over which numeric values move linearly from their "
+                        "current value to the new one (0 = at once; true/false switch on "
+                        "the day); unit days; range 0–3650", ge=0, le=3650)
+
+
 class Scenario(_Closed):
     """A whole run: population, agencies, network and services."""
 
@@ -579,6 +613,9 @@ class Scenario(_Closed):
                                            min_length=1)
     licensing: LicensingParams | None = _f(None, "The licensing service, if modelled")
     mobility: MobilityParams | None = _f(None, "The mobility-control service, if modelled")
+    interventions: list[Intervention] = _f(
+        [], "Policy timeline: changes that take effect on a day, with their costs",
+        max_length=200)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -601,6 +638,10 @@ class Scenario(_Closed):
                             f"allowed: {', '.join(sorted(self.agencies))}")
         if self.licensing is None and self.mobility is None:
             raise ValueError("a scenario needs a [licensing] or a [mobility] service, or both")
+        for i, iv in enumerate(self.interventions):
+            if iv.day >= self.steps:
+                raise ValueError(f"interventions.{i}.day: day {iv.day} is outside the run "
+                                 f"(days 0–{self.steps - 1}; steps = {self.steps})")
         if self.warmup_days > self.collaboration_start:
             raise ValueError("warmup_days must not exceed collaboration_start")
         return self

@@ -62,6 +62,8 @@ APPLY, INFORMAL, WAIT = 0, 1, 2
 #: an office's options for a file at a stage whose regulation is not in force
 HOLD, WAIVE, CHARGE, FEE = 0, 1, 2, 3
 UNREGULATED_OPTIONS = ("hold", "waive", "charge", "informal_fee")
+#: held-file counts at a stage that make an entry in the event log
+HELD_MILESTONES = (1, 10, 25, 50, 100, 250, 500, 1000)
 WINDOW_DAYS = 30
 
 
@@ -181,6 +183,7 @@ class LicensingService:
         self.carry = np.zeros(len(model.agency_list))
         self.session_credit = np.zeros(len(self.stages))
         self._batch0 = [s.batch_size for s in self.stages]  # the batches innovation widens
+        self._held_logged: dict[str, int] = {}
         self.batch_carry = np.zeros(len(self.stages))
         # one entry per simulated day (possibly empty): a true 30-day window
         self._durations: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
@@ -191,6 +194,28 @@ class LicensingService:
         self.opening: dict[str, int] = {}
         #: files submitted since day 0 and abandoned since (their need counts once, informal)
         self.abandoned_recorded = 0
+
+    def reconfigure(self, params: LicensingParams) -> None:
+        """Take changed parameters from an intervention into the running service.
+
+        A stage field the intervention changed is set on the running stage of
+        the same name (the workflow may have been merged or improved since; a
+        stage merged away is left alone); everything else is read from
+        ``params`` day by day.
+        """
+        old = {s.name: s for s in self.params.stages}
+        for new in params.stages:
+            before = old.get(new.name)
+            if before is None or before == new:
+                continue
+            changed = {k: getattr(new, k) for k in type(new).model_fields
+                       if k not in ("name", "agency") and getattr(new, k) != getattr(before, k)}
+            for i, s in enumerate(self.stages):
+                if s.name == new.name:
+                    self.stages[i] = replace(s, **changed)
+                    if "batch_size" in changed:
+                        self._batch0[i] = new.batch_size
+        self.params = params
 
     def open_accounts(self) -> None:
         """Start the recorded accounts at day 0; files, beliefs and the books carry over.
@@ -781,10 +806,31 @@ class LicensingService:
             if a != b:
                 self._tie_outcomes(a, b, 0, int((self.files.stage[chased] == s).sum()))
 
+    def report_held(self, held: np.ndarray) -> None:
+        """Log when the files held at a stage first reach 1, 10, 25, 50, 100, … (event log)."""
+        counts = np.bincount(self.files.stage[held], minlength=self.n_stages)
+        for s, n in enumerate(counts):
+            name = self.stages[s].name
+            passed = [t for t in HELD_MILESTONES if t <= n and t > self._held_logged.get(name, 0)]
+            if passed:
+                self._held_logged[name] = passed[-1]
+                self.model.log("files_held", stage=name, n=int(n),
+                               agency=self.model.agency_list[self.stages[s].agency].key)
+
     def review_held(self, day: int) -> None:
         """Partners chase held files; offices review some (``review_rate``) and decide again."""
         f = self.files
         held = np.flatnonzero(f.blocked[: f.n])
+        if held.size == 0:
+            return
+        covered = ~self._stage_table()["regulated"][f.stage[held]]
+        if covered.any():  # a regulation passed since: held files go on, charged as usual
+            go = held[covered]
+            f.blocked[go] = False
+            f.released_at[go] = f.stage[go]
+            f.mode[go] = 0
+            held = held[~covered]
+        self.report_held(held)
         if held.size == 0:
             return
         self.chase_stalled(held)
