@@ -10,9 +10,10 @@ import typing
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from collabsim.scenario.io import keyed_tables, new_entry_keys
 from collabsim.scenario.schema import Scenario
 
-__all__ = ["key_rows", "markdown"]
+__all__ = ["key_rows", "markdown", "new_entry_lines"]
 
 
 def _inner(tp):
@@ -54,6 +55,29 @@ def key_rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[
     return rows
 
 
+def new_entry_lines() -> list[str]:
+    """The section on keyed tables: what a file must set to add an entry."""
+    lines = [
+        "",
+        "## Adding an agency or a district",
+        "",
+        "The keyed tables below are defined by scenario files only. An override (`--set`, ",
+        "`overrides=…`, an experiment's `[set]` or parameters) naming a key the scenario "
+        "does not ",
+        "have is an error listing the known ids: a misspelt id never adds an entry with "
+        "default ",
+        "values. A file adds an entry (one the file it `extends` does not define; every entry ",
+        "of a file that extends nothing) only as a complete table that sets these keys:",
+        "",
+        "| table | a new entry must set |",
+        "|---|---|",
+    ]
+    for path, model in keyed_tables().items():
+        keys = ", ".join(f"`{k}`" for k in new_entry_keys(model))
+        lines.append(f"| `{path}.<key>` | {keys} |")
+    return lines
+
+
 def markdown() -> str:
     """The reference as a Markdown table."""
     lines = [
@@ -63,7 +87,8 @@ def markdown() -> str:
         "`load_scenario(overrides=…)`, experiment specs and the viewer's sliders use). ",
         "`<key>` is a table key (e.g. an agency id), `<i>` a list index; `*` in an override ",
         "matches every key. Generated from the schema by ",
-        "`python -m collabsim.scenario.reference`.",
+        "`python -m collabsim.scenario.reference`. Booleans are `true` or `false` (strings ",
+        "such as `\"yes\"` and numbers are errors).",
         "",
         "| key path | type | default | range | description (unit; source) |",
         "|---|---|---|---|---|",
@@ -71,6 +96,7 @@ def markdown() -> str:
     for row in key_rows():
         cells = [c.replace("|", "\\|") for c in row]
         lines.append("| `" + cells[0] + "` | " + " | ".join(cells[1:]) + " |")
+    lines += new_entry_lines()
     return "\n".join(lines) + "\n"
 
 

@@ -343,6 +343,13 @@ def test_booleans_are_strict_in_files(tmp_path, key):
     assert key in line and "valid boolean" in line
 
 
+def test_a_tables_own_rule_names_the_override_below_it():
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("pbg", {"citizens.social_network.degree": 5})
+    (line,) = err.value.problems
+    assert "citizens.social_network (set by override citizens.social_network.degree)" in line
+
+
 def test_set_true_and_false_still_parse_to_booleans():
     for text, expected in (("true", True), ("false", False)):
         key, value = parse_assignment(f"agencies.pupr.regulation_ready={text}")
