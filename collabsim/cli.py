@@ -69,13 +69,29 @@ def add_scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario value by key path, e.g. "
                         "agencies.pupr.leader_commitment=0.9 (repeatable; '*' matches every key)")
+    p.add_argument("--intervene", dest="interventions", action="append", default=[],
+                   metavar="DAY:KEY=VALUE[,KEY=VALUE]",
+                   help="add an intervention on DAY, e.g. "
+                        "545:agencies.pupr.regulation_ready=true (repeatable)")
 
 
 def overrides_from(args: argparse.Namespace) -> dict:
-    """Parse the ``--set`` options of a command."""
+    """Parse a command's ``--set`` options (and ``--steps``, which bounds intervention days)."""
     from collabsim.scenario import parse_assignment
 
-    return dict(parse_assignment(a) for a in args.overrides)
+    out = dict(parse_assignment(a) for a in args.overrides)
+    if getattr(args, "steps", None) is not None:
+        out.setdefault("steps", args.steps)
+    return out
+
+
+def scenario_from(source, args: argparse.Namespace, overrides: dict):
+    """Load a scenario with the command's overrides and its ``--intervene`` interventions."""
+    from collabsim.interventions import parse_intervention, with_interventions
+    from collabsim.scenario import load_scenario
+
+    extra = [parse_intervention(t) for t in getattr(args, "interventions", [])]
+    return with_interventions(load_scenario(source, overrides), extra)
 
 
 def _check_count(name: str, value: int | None, lo: int = 1) -> None:
@@ -87,14 +103,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results."""
     from collabsim.analysis.plots import plot_timeseries
     from collabsim.runner import run
-    from collabsim.scenario import dump_scenario, load_scenario
+    from collabsim.scenario import dump_scenario
 
     _check_count("steps", args.steps)
     _check_count("citizens", args.citizens, 10)
     overrides = overrides_from(args)
     if args.citizens is not None:
         overrides["citizens.n"] = args.citizens
-    scenario = load_scenario(args.scenario, overrides)
+    scenario = scenario_from(args.scenario, args, overrides)
     res = run(scenario, args.seed, args.steps)
     out = Path(args.out or f"runs/{scenario.name}")
     out.mkdir(parents=True, exist_ok=True)
@@ -149,13 +165,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios over replications: CI table, CSV and plots."""
     from collabsim.analysis.plots import plot_before_after, plot_compare_bands
     from collabsim.runner import compare, confidence_table
-    from collabsim.scenario import load_scenario
 
     _check_count("replications", args.replications)
     _check_count("steps", args.steps)
     _check_count("citizens", args.citizens, 10)
     overrides = overrides_from(args)
-    scenarios = [load_scenario(s, overrides) for s in args.scenarios]
+    scenarios = [scenario_from(s, args, overrides) for s in args.scenarios]
+    scenarios += variants_of(scenarios[0], args.variants)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise CollabsimError(f"compare: scenario names must differ (got {', '.join(names)})")
@@ -170,8 +186,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     ts.to_parquet(out / "timeseries.parquet", index=False)
     wide = headline_table(table, [*HEADLINE, *MOBILITY_HEADLINE])
     wide.to_csv(out / "headline.csv")
-    (out / "manifest.json").write_text(json.dumps(_compare_manifest(args, scenarios, overrides),
-                                                  indent=2))
+    (out / "manifest.json").write_text(json.dumps(_compare_manifest(args, scenarios, overrides,
+                                                                    out), indent=2))
     start = scenarios[0].collaboration_start
     metrics = [m for m in PLOT_METRICS if m in ts]
     if "mobility_index" in ts:
@@ -185,6 +201,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(wide):
         print(wide.to_string())
     written = "compare.csv, headline.csv, runs.csv, timeseries.parquet, manifest.json"
+    if len(scenarios) > 1:
+        diffs, cost = difference_tables(summaries, names[0])
+        diffs.to_csv(out / "differences.csv", index=False)
+        cost.to_csv(out / "cost_effectiveness.csv", index=False)
+        print(f"\ndifference from {names[0]} (paired on common seeds), mean [95 % CI]:")
+        print(difference_headline(diffs).to_string())
+        if len(cost):
+            print(f"\ncost-effectiveness against {names[0]}, mean ratio [95 % bootstrap CI]:")
+            print(cost_headline(cost).to_string())
+        written += ", differences.csv, cost_effectiveness.csv"
     if not args.no_counterfactual:
         effects = collaboration_effect_table(scenarios, summaries, args)
         effects.to_csv(out / "effects.csv", index=False)
@@ -229,6 +255,43 @@ def collaboration_effect_table(scenarios, summaries, args):
     return out[["scenario", *[c for c in out.columns if c != "scenario"]]] if len(out) else out
 
 
+def difference_tables(summaries, baseline: str):
+    """Differences from the baseline and cost-effectiveness (see :mod:`collabsim.effects`)."""
+    from collabsim.effects import cost_effectiveness, scenario_differences
+
+    return scenario_differences(summaries, baseline), cost_effectiveness(summaries, baseline)
+
+
+def difference_headline(diffs):
+    """Wide table of differences: one row per metric, one column per scenario."""
+    import pandas as pd
+
+    labels = {**dict([*HEADLINE, *MOBILITY_HEADLINE]),
+              "informal_per_month_after": "informal needs / month, after",
+              "cost_total": "cost of the run (kRp)",
+              "cost_total_after": "cost after the start (kRp)"}
+    rows: dict = {}
+    for _, r in diffs.iterrows():
+        cell = "n/a" if r["difference"] != r["difference"] else (
+            f"{r['difference']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]")
+        rows.setdefault(labels.get(r["metric"], r["metric"]), {})[r["scenario"]] = cell
+    return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
+
+
+def cost_headline(cost):
+    """Wide table of cost-effectiveness ratios: one row per measure, one column per scenario."""
+    import pandas as pd
+
+    rows: dict = {}
+    for _, r in cost.iterrows():
+        if r["ratio"] != r["ratio"]:
+            cell = "n/a (no extra cost)" if r["extra_cost"] <= 0 else "n/a"
+        else:
+            cell = f"{r['ratio']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]"
+        rows.setdefault(r["measure"], {})[r["scenario"]] = cell
+    return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
+
+
 def effect_headline(effects):
     """Wide table of the collaboration's effects: one row per headline metric, one column each."""
     import pandas as pd
@@ -244,13 +307,40 @@ def effect_headline(effects):
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
 
-def _compare_manifest(args: argparse.Namespace, scenarios, overrides: dict) -> dict:
-    """What a comparison ran, so its runs can be repeated (and re-run by `analyze`)."""
+def variants_of(base, texts: list[str]) -> list:
+    """Named variants of the base scenario from ``--variant`` (values or an intervention)."""
+    from collabsim.interventions import parse_variant, with_interventions
+    from collabsim.scenario import load_scenario
+
+    out = []
+    for text in texts:
+        name, overrides, extra = parse_variant(text)
+        sc = with_interventions(load_scenario(base, {**overrides, "name": name}), extra)
+        out.append(sc)
+    return out
+
+
+def _compare_manifest(args: argparse.Namespace, scenarios, overrides: dict, out: Path) -> dict:
+    """What a comparison ran, so its runs can be repeated (and re-run by `analyze`).
+
+    Each scenario is written fully resolved (variants and interventions included)
+    to ``scenarios/NAME.toml`` beside the results; ``sources`` names those files.
+    """
     from collabsim import __version__
     from collabsim.rng import replicate_seeds
+    from collabsim.scenario import dump_scenario
 
+    folder = out / "scenarios"
+    folder.mkdir(exist_ok=True)
+    sources = []
+    for s in scenarios:
+        path = folder / f"{s.name}.toml"
+        path.write_text(dump_scenario(s))
+        sources.append(str(path.resolve()))
     return {"kind": "compare", "collabsim": __version__,
-            "scenarios": [s.name for s in scenarios], "sources": list(args.scenarios),
+            "scenarios": [s.name for s in scenarios], "sources": sources,
+            "given": list(args.scenarios), "variants": list(args.variants),
+            "interventions": list(args.interventions),
             "replications": args.replications, "root_seed": args.seed,
             "seeds": replicate_seeds(args.seed, args.replications),
             "steps": args.steps, "n_citizens": args.citizens, "overrides": overrides,
@@ -336,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=int, default=20, help="runs per scenario (default 20)")
     p.add_argument("--seed", type=int, default=0, help="root seed of the replicate seeds")
     p.add_argument("--out", default="cmp", help="output directory (default cmp/)")
+    p.add_argument("--variant", dest="variants", action="append", default=[],
+                   metavar="NAME:[DAY:]KEY=VALUE[,KEY=VALUE]",
+                   help="a named variant of the first scenario: values from the start "
+                        "(reg_first:agencies.*.regulation_ready=true) or an intervention on a "
+                        "day (reg_late:545:agencies.*.regulation_ready=true); repeatable")
     p.add_argument("--no-counterfactual", action="store_true",
                    help="skip the never-joint counterfactual runs (no effects.csv)")
     add_scenario_options(p)

@@ -27,7 +27,8 @@ from collabsim.scenario import Scenario, load_scenario
 if TYPE_CHECKING:
     from collabsim.model import CollabModel
 
-__all__ = ["Event", "Timeline", "daily_costs", "flatten"]
+__all__ = ["Event", "Timeline", "daily_costs", "flatten", "parse_intervention", "parse_variant",
+           "with_interventions"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,51 @@ def daily_costs(model: CollabModel) -> dict[str, float]:
                    for x in cfg.interventions))
     return {"staff": staff, "campaigns": campaigns, "interventions": iv,
             "officer_days": float(time.sum())}
+
+
+def parse_intervention(text: str, option: str = "--intervene") -> dict[str, Any]:
+    """Parse ``'DAY:KEY=VALUE[,KEY=VALUE]'`` into an intervention table.
+
+    Values are read as ``--set`` reads them (numbers, true/false, quoted text).
+
+    Raises:
+        CollabsimError: naming the option and the expected form.
+    """
+    from collabsim.errors import CollabsimError
+    from collabsim.scenario import parse_assignment
+
+    day, sep, rest = text.partition(":")
+    if not sep or not day.strip().isdigit() or not rest.strip():
+        raise CollabsimError(f"{option} {text!r}: expected DAY:KEY=VALUE[,KEY=VALUE] "
+                             "(e.g. 545:agencies.pupr.regulation_ready=true)")
+    pairs = [parse_assignment(a.strip()) for a in rest.split(",") if a.strip()]
+    return {"day": int(day), "label": rest.strip(), "set": dict(pairs)}
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """Parse ``--variant 'NAME:KEY=VALUE[,…]'`` or ``'NAME:DAY:KEY=VALUE[,…]'``.
+
+    Returns:
+        ``(name, overrides, interventions)``: a variant that changes values from
+        the start, or one that changes them on a day.
+    """
+    from collabsim.errors import CollabsimError
+    from collabsim.scenario import parse_assignment
+
+    name, sep, rest = text.partition(":")
+    if not sep or not name.strip() or not rest.strip() or "=" in name:
+        raise CollabsimError(f"--variant {text!r}: expected NAME:KEY=VALUE[,KEY=VALUE] or "
+                             "NAME:DAY:KEY=VALUE[,KEY=VALUE]")
+    head = rest.split(":", 1)[0]
+    if head.strip().isdigit():
+        return name.strip(), {}, [parse_intervention(rest, f"--variant {name.strip()}")]
+    return name.strip(), dict(parse_assignment(a.strip()) for a in rest.split(",")
+                              if a.strip()), []
+
+
+def with_interventions(scenario: Scenario, extra: list[dict[str, Any]]) -> Scenario:
+    """The scenario with ``extra`` interventions added to its own (validated at load)."""
+    if not extra:
+        return scenario
+    own = [iv.model_dump() for iv in scenario.interventions]
+    return load_scenario(scenario, {"interventions": own + list(extra)})
