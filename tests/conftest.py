@@ -42,16 +42,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     function (a module's sweep, comparison or model run; or a session fixture
     defined in the module) are grouped by module, so that fixture is computed
     once, not once per worker. Explicit ``xdist_group`` marks are kept.
+
+    Modules holding ``slow`` tests run first, then modules with grouped tests
+    (each module kept whole, in its own order), so the longest work starts early
+    and the workers finish together.
     """
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
             continue
-        module = item.nodeid.split("::", 1)[0]
         info = getattr(item, "_fixtureinfo", None)
         defs = [d[-1] for d in info.name2fixturedefs.values() if d] if info else []
-        if any(d.scope in _SHARED_SCOPES or (d.scope == "session" and d.baseid == module)
+        if any(d.scope in _SHARED_SCOPES or (d.scope == "session" and d.baseid == module(item))
                for d in defs):
-            item.add_marker(pytest.mark.xdist_group(module))
+            item.add_marker(pytest.mark.xdist_group(module(item)))
+    slow = {module(it) for it in items if it.get_closest_marker("slow")}
+    grouped = {module(it) for it in items if it.get_closest_marker("xdist_group")}
+    items.sort(key=lambda it: 0 if module(it) in slow else 1 if module(it) in grouped else 2)
 
 
 @pytest.fixture(scope="session")
