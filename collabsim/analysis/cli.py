@@ -67,8 +67,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Analyse a results directory and write one self-contained HTML report."""
     from collabsim.analysis.report import build_report
 
-    out = build_report(args.results, args.output, title=args.title, formats=("png", "svg"),
-                       **_kwargs(args))
+    out = build_report(args.results, args.output, title=args.title,
+                       formats=tuple(args.format or ("png", "svg")), **_kwargs(args))
     size = out.stat().st_size / 1e6
     print(f"report -> {out} ({size:.1f} MB, self-contained)")
     return 0
@@ -89,4 +89,7 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", default="report.html", help="HTML file (default "
                                                                   "report.html)")
     p.add_argument("--title", default=None, help="report title")
+    p.add_argument("--format", action="append", choices=("png", "svg", "pdf"), default=None,
+                   help="figure formats written to the analysis directory besides the report "
+                        "(repeatable; default png and svg; the report embeds the PNGs)")
     p.set_defaults(func=cmd_report)
