@@ -21,14 +21,16 @@ def test_the_shipped_presets_are_the_pinned_ones(shipped_presets):
     on_disk = sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
     assert on_disk, f"no presets in {PRESET_DIR}"
     assert on_disk == sorted(shipped_presets) == list_presets(), (
-        "add a new preset to SHIPPED_PRESETS in tests/conftest.py; a pinned one is missing"
-        if len(on_disk) < len(shipped_presets) else on_disk)
+        f"shipped {on_disk}, pinned {sorted(shipped_presets)}: a pinned preset is missing, or "
+        "a new one is not yet in SHIPPED_PRESETS (tests/conftest.py)")
 
 
 def test_the_shipped_specs_are_the_pinned_ones(shipped_specs):
     on_disk = sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
     assert on_disk, f"no experiment specs in {EXPERIMENT_DIR}"
-    assert on_disk == sorted(shipped_specs), on_disk
+    assert on_disk == sorted(shipped_specs), (
+        f"shipped {on_disk}, pinned {sorted(shipped_specs)}: a pinned spec is missing, or a "
+        "new one is not yet in SHIPPED_SPECS (tests/conftest.py)")
 
 
 def test_every_pinned_preset_is_shipped(shipped_preset):
