@@ -31,7 +31,7 @@ _PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.vi
 #: The optional stacks (``pip install 'collabsim[NAME]'``) and the modules each provides.
 EXTRAS: dict[str, tuple[str, ...]] = {
     "viz": ("solara",),
-    "dask": ("distributed",),
+    "dask": ("dask", "distributed"),
     "ema": ("ema_workbench",),
 }
 
