@@ -21,14 +21,17 @@ from pydantic.fields import FieldInfo
 from collabsim.model import FLAT_PARAMETERS
 from collabsim.scenario import Scenario
 from collabsim.scenario.schema import unwrap_optional, walk_schema
+from collabsim.viz.i18n import Message
 
 __all__ = [
     "CONTROLS",
     "Control",
     "active_controls",
     "control_specs",
+    "intervention_levers",
     "model_kwargs",
     "parse_seed",
+    "parse_value",
     "schema_field",
     "values_at",
 ]
@@ -185,27 +188,104 @@ def control_specs(scenario: Scenario, changed: dict[str, Any] | None = None
 
 
 def model_kwargs(preset: str, seed: int, changed: dict[str, Any],
-                 n_citizens: int | None = None) -> dict[str, Any]:
+                 n_citizens: int | None = None,
+                 added: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Keyword arguments of :class:`~collabsim.model.CollabModel` for the view's state.
 
     Controls with a flat model parameter go as keywords (the path SolaraViz and
-    ``batch_run`` use); the others as key-path ``overrides``. Both are
+    ``batch_run`` use); the others as key-path ``overrides``. Interventions the
+    student added (``{"day", "lever", "value"}``, see :func:`intervention_levers`)
+    go after the preset's own as the ``interventions`` override. All are
     validated by the scenario schema.
     """
     by_name = {c.name: c for c in CONTROLS}
     kwargs: dict[str, Any] = {"preset": preset, "seed": seed}
     if n_citizens is not None:
         kwargs["n_citizens"] = n_citizens
-    overrides = {}
+    overrides: dict[str, Any] = {}
     for name, value in changed.items():
         path = by_name[name].path
         if FLAT_PARAMETERS.get(name) == path:
             kwargs[name] = value
         else:
             overrides[path] = value
+    if added:
+        from collabsim.viz.state import preset_scenario
+
+        own = [iv.model_dump() for iv in preset_scenario(preset).interventions]
+        overrides["interventions"] = own + [
+            {"day": a["day"], "label": "", "set": {lever_path(a["lever"]): a["value"]}}
+            for a in added]
     if overrides:
         kwargs["overrides"] = overrides
     return kwargs
+
+
+#: Controls an intervention cannot sensibly move mid-run (the workflow is merged at the start).
+_NOT_LEVERS = frozenset({"joint_stages"})
+
+
+def lever_path(lever: str) -> str:
+    """The scenario key path a lever sets (``officers:pupr`` -> ``agencies.pupr.n_officers``)."""
+    kind, _, agency = lever.partition(":")
+    if kind == "officers":
+        return f"agencies.{agency}.n_officers"
+    if kind == "regulation":
+        return f"agencies.{agency}.regulation_ready"
+    return next(c.path for c in CONTROLS if c.name == lever)
+
+
+def intervention_levers(scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """What an intervention added from the view can change in a scenario.
+
+    The scenario's controls (set on every agency, as the sliders do), and per
+    agency of a licensing scenario its desk officers and whether its regulation
+    is in force.
+
+    Returns:
+        ``{lever: {"type", "path", "label", "agency", "value"}}``: ``label`` is a
+        message key (``control.*`` or ``lever.*``), ``agency`` its agency code or
+        ``None``, ``value`` the scenario's current value.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for c in active_controls(scenario):
+        if c.name in _NOT_LEVERS:
+            continue
+        spec = _spec(scenario, c)
+        out[c.name] = {"type": spec["type"], "path": c.path, "label": f"control.{c.name}",
+                       "agency": None, "value": spec["value"]}
+    if scenario.licensing is not None:
+        for key, a in scenario.agencies.items():
+            out[f"officers:{key}"] = {"type": "SliderFloat", "path": lever_path(f"officers:{key}"),
+                                      "label": "lever.officers", "agency": key.upper(),
+                                      "value": a.n_officers}
+            out[f"regulation:{key}"] = {"type": "Checkbox",
+                                        "path": lever_path(f"regulation:{key}"),
+                                        "label": "lever.regulation", "agency": key.upper(),
+                                        "value": a.regulation_ready}
+    return out
+
+
+def parse_value(text: Any, kind: str) -> Any:
+    """A value typed for a lever, as the lever's type (the schema checks its range).
+
+    Raises:
+        ValueError: (a :class:`~collabsim.viz.i18n.Message`) naming what was typed.
+    """
+    if isinstance(text, bool) or (kind != "Checkbox" and isinstance(text, int | float)):
+        return text
+    word = str(text).strip().lower()
+    if kind == "Checkbox":
+        if word in ("true", "1", "yes", "ya", "on"):
+            return True
+        if word in ("false", "0", "no", "tidak", "off"):
+            return False
+        raise ValueError(Message("iv.bad_switch", text=repr(text)))
+    try:
+        value = float(word.replace(",", "."))
+    except ValueError:
+        raise ValueError(Message("iv.bad_number", text=repr(text))) from None
+    return int(value) if kind == "SliderInt" and value.is_integer() else value
 
 
 def parse_seed(text: str | int) -> int:
@@ -217,7 +297,7 @@ def parse_seed(text: str | int) -> int:
     try:
         seed = int(str(text).strip())
     except ValueError:
-        raise ValueError(f"seed: expected a whole number, got {text!r}") from None
+        raise ValueError(Message("seed.not_number", text=repr(text))) from None
     if seed < 0:
-        raise ValueError(f"seed: must be 0 or more, got {seed}")
+        raise ValueError(Message("seed.negative", seed=seed))
     return seed
