@@ -735,7 +735,10 @@ class _Parts:
 
     @classmethod
     def of(cls, spec: ExperimentSpec) -> _Parts:
-        return cls(list(spec.scenarios), dict(spec.fixed), dict(spec.parameters),
+        # the spec's run length is the scenarios' too, so intervention days are checked
+        # against the days the runs will have
+        fixed = {**({"steps": spec.steps} if spec.steps is not None else {}), **spec.fixed}
+        return cls(list(spec.scenarios), fixed, dict(spec.parameters),
                    spec.sampler.method, spec.n_citizens, spec.metrics)
 
     @classmethod
@@ -772,16 +775,6 @@ def _check_parts(parts: _Parts, origin: str, where: Path | None
     bases0, problems = _load_bases(parts.scenarios, origin, where)
     set_problems = _check_paths(list(parts.fixed), bases0, f"{origin}: set")
     problems += set_problems
-    params: list[Parameter] = []
-    for name, ps in parts.parameters.items():
-        label = f"{origin}: parameters.{_loc_text((name,))}"
-        path_problems = _check_paths(list(ps.keys or [name]), bases0, label)
-        problems += path_problems
-        if not path_problems:
-            p, probs = _resolve_parameter(name, ps, parts.sampler, label)
-            problems += probs
-            if p is not None:
-                params.append(p)
     bases: list[Scenario] | None = None
     if bases0 and not set_problems and len(bases0) == len(parts.scenarios):
         try:
@@ -789,6 +782,18 @@ def _check_parts(parts: _Parts, origin: str, where: Path | None
                      for b in bases0]
         except ScenarioError as exc:
             problems += exc.problems
+    params: list[Parameter] = []
+    for name, ps in parts.parameters.items():
+        label = f"{origin}: parameters.{_loc_text((name,))}"
+        # paths are checked against the bases with [set] applied (it may add list items,
+        # e.g. an intervention whose day a parameter varies)
+        path_problems = _check_paths(list(ps.keys or [name]), bases or bases0, label)
+        problems += path_problems
+        if not path_problems:
+            p, probs = _resolve_parameter(name, ps, parts.sampler, label)
+            problems += probs
+            if p is not None:
+                params.append(p)
     if bases is not None:
         problems += _try_values(params, bases, parts.n_citizens, origin)
     known = _known_metrics(bases or bases0) if bases0 else []
