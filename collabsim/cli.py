@@ -57,7 +57,7 @@ MOBILITY_HEADLINE = [
 ]
 
 PLOT_METRICS = ["applications_submitted", "permits_issued", "backlog", "mean_processing_days",
-                "levy_target_share", "informal_share", "mean_trust", "mean_commitment",
+                "levy_share_30d", "informal_share", "mean_trust", "mean_commitment",
                 "mean_officer_effort"]
 
 
@@ -101,7 +101,7 @@ def _check_count(name: str, value: int | None, lo: int = 1) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results."""
-    from collabsim.analysis.plots import plot_timeseries
+    from collabsim.analysis.plots import intervention_markers, plot_timeseries
     from collabsim.runner import run
     from collabsim.scenario import dump_scenario
 
@@ -122,7 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "mobility_index" in res.timeseries:
         metrics += ["mobility_index", "compliance_rate", "awareness_rate"]
     plot_timeseries(res.timeseries, out / "timeseries.png", metrics,
-                    start=scenario.collaboration_start, title=f"{scenario.name}, seed {res.seed}")
+                    start=scenario.collaboration_start, title=f"{scenario.name}, seed {res.seed}",
+                    markers=intervention_markers([scenario]))
     print(f"{scenario.name}: {len(res.timeseries)} days, seed {res.seed} -> {out}/")
     for key, label in [*HEADLINE, *MOBILITY_HEADLINE]:
         if key in res.summary:
@@ -163,7 +164,11 @@ def _compare_progress():
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios over replications: CI table, CSV and plots."""
-    from collabsim.analysis.plots import plot_before_after, plot_compare_bands
+    from collabsim.analysis.plots import (
+        intervention_markers,
+        plot_before_after,
+        plot_compare_bands,
+    )
     from collabsim.runner import compare, confidence_table
 
     _check_count("replications", args.replications)
@@ -192,7 +197,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     metrics = [m for m in PLOT_METRICS if m in ts]
     if "mobility_index" in ts:
         metrics += ["mobility_index", "compliance_rate", "awareness_rate"]
-    plot_compare_bands(ts, out / "timeseries_bands.png", metrics, start=start)
+    plot_compare_bands(ts, out / "timeseries_bands.png", metrics, start=start,
+                       markers=intervention_markers(scenarios, prefix=len(scenarios) > 1))
     plot_before_after(table, out / "before_after.png",
                       ["applications_submitted_per_month", "permits_issued_per_month",
                        "mean_processing_days"])

@@ -31,7 +31,7 @@ DAYS_PER_MONTH = 365.25 / 12
 #: target (a free permit), no need acted on yet.
 UNDEFINED_WHEN_EMPTY = frozenset({
     "mean_processing_days", "p90_processing_days", "within_service_level", "handoff_delay",
-    "mean_age_in_process", "levy_target_share", "informal_share"})
+    "mean_age_in_process", "levy_target_share", "levy_share_30d", "informal_share"})
 
 
 def _today(service: str, key: str) -> Callable[[Any], float]:
@@ -223,6 +223,7 @@ def licensing_reporters() -> dict[str, Callable[[Any], float]]:
         "informal_share": informal_share,
         "levy_revenue": levy_revenue,
         "levy_target_share": levy_target_share,
+        "levy_share_30d": _value("licensing", "levy_share_30d"),
         "handoff_delay": handoff_delay,
         "informed_share": informed_share,
         "expected_days": expected_days,

@@ -27,7 +27,7 @@ __all__ = ["TS_METRICS", "Analysis", "Figure", "analyze"]
 
 #: Time-series metrics drawn with uncertainty bands, when present.
 TS_METRICS = ("applications_submitted", "permits_issued", "backlog", "mean_processing_days",
-              "levy_target_share", "informal_share", "mean_trust", "mean_commitment",
+              "levy_share_30d", "informal_share", "mean_trust", "mean_commitment",
               "mean_officer_effort", "mobility_index", "compliance_rate", "awareness_rate")
 
 BEFORE_AFTER = ("applications_submitted_per_month", "permits_issued_per_month",

@@ -93,13 +93,38 @@ def _metric_title(col: str) -> str:
     return col.replace("_", " ") + (" (30-day mean)" if col in FLOWS else "")
 
 
+def intervention_markers(scenarios: Sequence[Any], prefix: bool = False
+                         ) -> list[tuple[int, str]]:
+    """``(day, label)`` of every intervention of the scenarios (label prefixed by scenario name)."""
+    out = []
+    for sc in scenarios:
+        for iv in getattr(sc, "interventions", []):
+            label = iv.label or ", ".join(iv.set)
+            out.append((iv.day, f"{sc.name}: {label}" if prefix else label))
+    return sorted(set(out))
+
+
+def draw_markers(ax: Any, markers: Sequence[tuple[int, str]], labelled: bool = True) -> None:
+    """Dotted vertical lines at intervention days, labelled along the line near the top."""
+    for day, label in markers:
+        ax.axvline(day, color="#b15928", ls=":", lw=1.2)
+        if labelled:
+            ax.annotate(label[:40], xy=(day, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(2, -2), textcoords="offset points", rotation=90,
+                        va="top", ha="left", fontsize=6, color="#b15928")
+
+
 def plot_timeseries(df: pd.DataFrame, path: Path, metrics: Sequence[str], start: int | None = None,
-                    title: str = "") -> list[Path]:
-    """One run's metrics over time (daily flows as 30-day moving averages)."""
+                    title: str = "", markers: Sequence[tuple[int, str]] = ()) -> list[Path]:
+    """One run's metrics over time (daily flows as 30-day moving averages).
+
+    ``markers``: ``(day, label)`` of interventions, drawn as labelled dotted lines.
+    """
     metrics = [m for m in metrics if m in df]
     fig, axes = _grid(len(metrics))
     for ax, col in zip(axes, metrics, strict=False):
         ax.plot(df.index, _smooth(df[col], col), lw=1.4)
+        draw_markers(ax, markers)
         if start is not None:
             ax.axvline(start, color="grey", ls="--", lw=1)
         ax.set_title(_metric_title(col), fontsize=9)
@@ -123,7 +148,8 @@ def _t_half(wide: pd.DataFrame) -> pd.Series:
 
 def plot_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str], groups: pd.Series,
                start: int | None = None, spread: bool = False,
-               formats: Sequence[str] = ("png",), title: str = "") -> list[Path]:
+               formats: Sequence[str] = ("png",), title: str = "",
+               markers: Sequence[tuple[int, str]] = ()) -> list[Path]:
     """Mean over runs with its 95 % confidence band, per group of runs.
 
     Args:
@@ -136,6 +162,7 @@ def plot_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str], groups: pd.
             runs differ in their parameters, not only their seeds).
         formats: File formats to write.
         title: Figure title.
+        markers: ``(day, label)`` of interventions, drawn as labelled dotted lines.
     """
     metrics = [m for m in metrics if m in ts]
     fig, axes = _grid(len(metrics))
@@ -155,6 +182,7 @@ def plot_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str], groups: pd.
             if spread and wide.shape[1] > 2:
                 lo, hi = wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1)
                 ax.fill_between(mean.index, lo, hi, alpha=0.1, color=line.get_color(), lw=0)
+        draw_markers(ax, markers)
         if start is not None:
             ax.axvline(start, color="grey", ls="--", lw=1)
         ax.set_title(_metric_title(col))
@@ -173,13 +201,14 @@ def plot_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str], groups: pd.
 
 def plot_compare_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str],
                        start: int | None = None, by: str = "scenario",
-                       formats: Sequence[str] = ("png",)) -> list[Path]:
+                       formats: Sequence[str] = ("png",),
+                       markers: Sequence[tuple[int, str]] = ()) -> list[Path]:
     """Mean over replications with a 95 % band per group (a comparison's long series)."""
     keys = ts[[by, "replicate"]].drop_duplicates().reset_index(drop=True)
     keys["run_id"] = np.arange(len(keys))
     long = ts.merge(keys, on=[by, "replicate"])
     groups = keys.set_index("run_id")[by].astype(str)
-    return plot_bands(long, path, metrics, groups, start=start, formats=formats)
+    return plot_bands(long, path, metrics, groups, start=start, formats=formats, markers=markers)
 
 
 def plot_before_after(table: pd.DataFrame, path: Path, metrics: Sequence[str],

@@ -191,6 +191,7 @@ class LicensingService:
         self._today_durations: list[np.ndarray] = []
         self._today_delays: list[np.ndarray] = []
         self._recent = {"durations": np.zeros(0), "delays": np.zeros(0)}
+        self._levy_window: deque[float] = deque(maxlen=WINDOW_DAYS)
         self.opening: dict[str, int] = {}
         #: files submitted since day 0 and abandoned since (their need counts once, informal)
         self.abandoned_recorded = 0
@@ -332,6 +333,7 @@ class LicensingService:
         self.innovate()
         for k, v in self.today.items():
             self.totals[k] += v
+        self._levy_window.append(self.levy_today)
         self._durations.append(np.concatenate([np.zeros(0), *self._today_durations]))
         self._delays.append(np.concatenate([np.zeros(0), *self._today_delays]))
         self._today_durations, self._today_delays = [], []
@@ -1054,6 +1056,17 @@ class LicensingService:
         if target <= 0:
             return float("nan")
         return self.levy_revenue / (target * (self.model.day + 1) / 365.0)
+
+    def levy_share_30d(self) -> float:
+        """Levy collected over the last 30 days ÷ the target pro-rated to them (NaN without one).
+
+        A like-for-like window (unlike the cumulative :meth:`levy_target_share`):
+        the share a month of collection makes of a month's target.
+        """
+        target = self.model.levy_target_per_year
+        if target <= 0 or not self._levy_window:
+            return float("nan")
+        return sum(self._levy_window) / (target * len(self._levy_window) / 365.0)
 
     def informed_share(self) -> float:
         """Share of citizens who know how to apply."""
