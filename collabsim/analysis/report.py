@@ -222,6 +222,9 @@ def _scenarios_section(an: Analysis) -> str:
                                  for k, a in sc.agencies.items()})
         names = "; ".join(f"{k} = {a.name}" for k, a in sc.agencies.items() if a.name)
         origin = f"read from {source}" if isinstance(source, Path) else "shipped preset"
+        given = _given(res, name)
+        if given and given != str(source):
+            origin += f" (given as {given})"
         parts.append(f"<h3>{html.escape(name)}: agencies</h3>" + _p(sc.description)
                      + _table(agencies.reset_index(names="factor (0–1 unless stated)"))
                      + f"<p class=\"meta\">{html.escape(names)} · {html.escape(origin)}</p>")
@@ -240,6 +243,14 @@ def _scenarios_section(an: Analysis) -> str:
         parts.append(_p("In a sweep, the parameters of the design below replace these values "
                         "run by run."))
     return "".join(parts)
+
+
+def _given(res: Any, name: str) -> str | None:
+    """The scenario as the user named it on the command line of a comparison, if recorded."""
+    names, given = res.manifest.get("scenarios"), res.manifest.get("given")
+    if isinstance(names, list) and isinstance(given, list) and len(names) == len(given):
+        return next((str(g) for n, g in zip(names, given, strict=True) if n == name), None)
+    return None
 
 
 def _key_settings(sc: Any, steps: int | None = None, citizens: int | None = None

@@ -84,10 +84,16 @@ def scenario_candidates(res: Results, name: str) -> list[Any]:
     declared = _spec_value(res.spec, _SCENARIO_KEYS)
     entries = declared if isinstance(declared, list) else [declared] if declared else []
     names = res.manifest.get("scenarios")
-    sources = res.manifest.get("sources")
-    if isinstance(names, list) and isinstance(sources, list) and len(names) == len(sources):
-        paired = [src for n, src in zip(names, sources, strict=True) if n == name]
-        entries = paired + [src for src in sources if src not in paired] + entries
+    recorded: list[Any] = []
+    for key in ("sources", "given"):  # the resolved copies first, then the files as given
+        sources = res.manifest.get(key)
+        if isinstance(names, list) and isinstance(sources, list) and len(names) == len(sources):
+            recorded += [src for n, src in zip(names, sources, strict=True) if n == name]
+    for key in ("sources", "given"):
+        sources = res.manifest.get(key)
+        if isinstance(sources, list):
+            recorded += [src for src in sources if src not in recorded]
+    entries = recorded + entries
     spec_file = res.manifest.get("spec_file")
     bases = [Path(str(spec_file)).parent] if spec_file else []
     bases += [res.path, res.path.parent, Path.cwd()]

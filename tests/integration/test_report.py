@@ -107,3 +107,115 @@ def test_ema_model_from_the_sweep_directory(sweep):
     assert m.function.steps == 240 and m.function.n_citizens == 800
     scenario = m.function.scenarios["pbg"]
     assert scenario.collaboration_start == 120  # the sweep's [set] overrides carry over
+
+
+def _section(text: str, sid: str) -> str:
+    start = text.index(f'<section id="{sid}">')
+    return text[start:text.index("</section>", start)]
+
+
+def test_tables_use_labels_units_and_sensible_decimals(report):
+    _, path = report
+    text = path.read_text(encoding="utf-8")
+    findings = _section(text, "findings")
+    for raw in ("_per_month", "mean_a", "mean_b", "diff_ci_low", "hedges_g", "p_value",
+                "agencies.*.", "cohen_dz"):
+        assert raw not in findings, raw
+    assert "permits issued / month" in findings and "leader commitment (all agencies)" in findings
+    import re
+
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", findings)
+    long = [c for c in cells if re.search(r"\d\.\d{5,}", c)]
+    assert not long, long[:5]  # no 0.123456789
+    assert any("[" in c and "]" in c for c in cells)  # means with their CI in one cell
+
+
+@pytest.fixture(scope="module")
+def user_comparison(tmp_path_factory):
+    """A comparison of the user's own copies of two presets, given by absolute path."""
+    from collabsim.cli import main
+    from collabsim.experiments.spec import EXPERIMENT_DIR
+
+    user = tmp_path_factory.mktemp("mine")
+    shipped = EXPERIMENT_DIR.parent / "scenarios"
+    for name, new in (("pbg", "my_pbg"), ("pbg_repaired", "my_repaired")):
+        text = (shipped / f"{name}.toml").read_text(encoding="utf-8")
+        text = text.replace(f'name = "{name}"', f'name = "{new}"', 1)
+        if name == "pbg":  # the user's own value: PUPR's staff competence 0.5 -> 0.61
+            assert text.count("\nstaff_competence = 0.5 ") == 1
+            text = text.replace("\nstaff_competence = 0.5 ", "\nstaff_competence = 0.61 ")
+        (user / f"{name}.toml").write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("cmp") / "cmp"
+    assert main(["compare", str(user / "pbg.toml"), str(user / "pbg_repaired.toml"),
+                 "--replications", "2", "--citizens", "600", "--steps", "180",
+                 "--set", "collaboration_start=90", "--set", "burn_in_days=30",
+                 "--out", str(out)]) == 0
+    return user, out
+
+
+def test_report_of_user_files_shows_what_was_compared(user_comparison, tmp_path, monkeypatch,
+                                                      capsys):
+    from collabsim.cli import main
+
+    user, out = user_comparison
+    monkeypatch.chdir(tmp_path)  # the report is made elsewhere than the comparison
+    html_path = tmp_path / "r.html"
+    assert main(["report", str(out), "-o", str(html_path), "--format", "png"]) == 0
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.err
+    text = html_path.read_text(encoding="utf-8")
+    scen = _section(text, "scenarios")
+    assert "not a shipped preset" not in text
+    assert "my_pbg: agencies" in scen and "my_repaired: agencies" in scen
+    assert str(user / "pbg.toml") in scen and "0.61" in scen  # the user's file, as edited
+    assert "collaboration start (day)" in scen and ">90<" in scen  # the comparison's --set
+    assert ">600<" in scen  # and its --citizens
+    assert "could not be re-run" not in text and 'id="fig-network"' in text
+
+
+def test_failure_rule_counts_the_runs_that_meet_it(user_comparison):
+    """A comparison has no varied parameters, but the count of failing runs is still true."""
+    from collabsim.analysis.discovery import default_rules, discover
+    from collabsim.analysis.results import load_results
+
+    _, out = user_comparison
+    res = load_results(out)
+    rules = default_rules(res) or []
+    for rule in rules:
+        d = discover(res, rule)
+        assert d.n_cases == int(rule.mask(res.ok).sum()) and d.n_runs == len(res.ok)
+        assert not d.boxes and "no varied parameters" in d.note
+    runs = pd.read_csv(out / "runs.csv")
+    col = "levy_target_share_final"
+    everyone = discover(res, f"{col}<{runs[col].max() + 1}")
+    assert everyone.n_cases == everyone.n_runs == len(runs)  # was "0 of 4 runs meet the rule"
+
+
+@pytest.mark.browser
+def test_report_does_not_scroll_sideways_at_1400px(report):
+    """Every table, figure and the page itself fit a 1,400 px window (Debian's chromium)."""
+    from pathlib import Path
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail(f"{chromium} is missing: `make chromium` installs it")
+    from playwright.sync_api import sync_playwright
+
+    _, path = report
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(path.resolve().as_uri())
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            doc = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            wide = page.evaluate("""Array.from(document.querySelectorAll(
+                'table, pre, figure, img, p, section')).filter(
+                e => e.scrollWidth > e.clientWidth + 1 ||
+                     e.getBoundingClientRect().right > window.innerWidth).map(
+                e => e.tagName + ' ' + e.scrollWidth + '>' + e.clientWidth + ': '
+                     + e.innerText.slice(0, 60))""")
+        finally:
+            browser.close()
+    assert doc[0] <= doc[1], doc
+    assert not wide, wide
