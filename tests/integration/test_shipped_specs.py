@@ -113,3 +113,22 @@ def test_prim_box_names_the_regulation_on_the_shipped_grid(tmp_path):
 #: start and half a year after.
 GRID_OPTIONS = ["--replications", "2", "--citizens", "5000", "--steps", "360",
                 "--set", "collaboration_start=180", "--set", "burn_in_days=120"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["pbg_preparedness_grid", "--sample-size", "4"], "the grid sampler has no sample size"),
+    (["success_factors_sobol", "--sample-size", "3"], "power of two"),
+    (["pbg_preparedness_grid", "--set", "agencies.nope.resources=0.5"], "(from --set)"),
+])
+def test_sweep_cut_options_refuse_bad_values_in_one_line(argv, message, capsys):
+    assert main(["sweep", *argv, "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.startswith("error: ") and str(EXPERIMENT_DIR) in err  # names the spec file
+
+
+def test_sweep_cut_options_change_the_design(capsys):
+    assert main(["sweep", "success_factors_sobol", "--dry-run", "--sample-size", "2",
+                 "--replications", "2"]) == 0
+    assert "32 runs = 1 scenario(s) × 16 point(s) (sobol) × 2 replication(s)" in \
+        capsys.readouterr().out
