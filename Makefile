@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 REPS   ?= 10
 WORKERS ?= 2
 
-.PHONY: all venv demo test test-fast lint bench chromium clean
+.PHONY: all venv demo test test-fast lint bench chromium clean calibrate
 
 all: test
 
@@ -46,6 +46,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# A small ABC-SMC of the shipped licensing calibration (600 model runs at 1,000 citizens);
+# run it again to continue it. See docs/calibration.md.
+calibrate: $(STAMP)
+	$(BIN)/collabsim calibrate jambi --budget 600 --workers $(WORKERS) --out results/calibration/jambi
 
 clean:
 	rm -rf $(VENV) out runs cmp .pytest_cache

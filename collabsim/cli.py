@@ -26,13 +26,15 @@ from collabsim.errors import CollabsimError
 
 __all__ = ["EXTRAS", "add_scenario_options", "main", "missing_extra", "overrides_from"]
 
-_PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli")
+_PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli",
+            "collabsim.calibration.cli")
 
 #: The optional stacks (``pip install 'collabsim[NAME]'``) and the modules each provides.
 EXTRAS: dict[str, tuple[str, ...]] = {
     "viz": ("solara",),
     "dask": ("dask", "distributed"),
     "ema": ("ema_workbench",),
+    "calibrate": ("pyabc",),
 }
 
 HEADLINE = [
@@ -394,6 +396,13 @@ def _needed_extras(args: argparse.Namespace) -> list[tuple[str, str]]:
         return [("collabsim viz", "viz")]
     if args.command in ("analyze", "report"):  # scenario discovery is EMA Workbench's PRIM
         return [(f"collabsim {args.command}", "ema")]
+    if args.command == "calibrate":  # ABC-SMC is pyabc's; a dry run only checks the spec
+        needed = [] if args.dry_run else [("collabsim calibrate", "calibrate")]
+        if getattr(args, "dask_local", None) is not None:
+            needed.append(("collabsim calibrate --dask-local", "dask"))
+        if getattr(args, "scheduler", None) is not None:
+            needed.append(("collabsim calibrate --scheduler", "dask"))
+        return needed
     if args.command == "sweep":
         if getattr(args, "dask_local", None) is not None:
             return [("collabsim sweep --dask-local", "dask")]
