@@ -1,10 +1,14 @@
 """The Solara page: ``solara run collabsim.viz.app`` or ``collabsim viz``.
 
-The sidebar holds the controls (scenario, the schema's sliders and switches,
-seed, play / step / reset); the main area the KPI cards, the agency network,
-the permit pipeline (licensing) or the city's districts and checkpoints
-(mobility), and the KPI charts, each with a "What am I looking at?" text. Each
-browser tab gets its own model.
+The sidebar holds the controls (play / step / reset, the Compare switch,
+scenario, the schema's sliders and switches, seed, interventions); the app bar
+the language switch; the main area the KPI cards, the log of what happened, the
+agency network, the permit pipeline (licensing) or the city's districts and
+checkpoints (mobility), and the KPI charts, each with a "What am I looking at?"
+text. In compare mode the baseline's and the variant's panels stand side by
+side and the charts draw both. Each browser tab (Solara virtual kernel) gets its
+own state and worlds; a kernel whose page has gone is released after Solara's
+``SOLARA_KERNEL_CULL_TIMEOUT`` (``collabsim viz --idle-minutes``).
 
 Mesa's ``SolaraViz`` is not used as the page: it applies slider changes only
 on Reset, passes a seed typed in as text, and its Reset rebuilds the model with
@@ -22,21 +26,23 @@ import solara
 
 from collabsim.scenario import load_scenario
 from collabsim.viz.components import (
+    CompareControls,
     Controls,
-    DistrictsPanel,
+    ErrorLine,
+    EventLog,
+    InterventionForm,
     KpiCards,
     KpiPanel,
-    NetworkPanel,
-    PipelinePanel,
+    LanguageSwitch,
     RunBar,
     StatusLine,
+    WorldPanels,
 )
 from collabsim.viz.controls import control_specs
+from collabsim.viz.i18n import t
 from collabsim.viz.state import DEFAULT_SEED, ViewState
 
 __all__ = ["App", "Page", "model_params"]
-
-TITLE = "collabsim — agencies working together"
 
 CSS = """
 .collabsim-explainer { font-size: 0.82em; color: #444; margin-top: 6px; line-height: 1.35; }
@@ -53,6 +59,15 @@ CSS = """
 .kpi-card .good { color: #1a7f37; font-size: 0.8em; }
 .kpi-card .bad { color: #c62828; font-size: 0.8em; }
 .kpi-card .flat { color: #777; font-size: 0.8em; }
+.kpi-card.compare { min-width: 165px; }
+.kpi-card.compare .row { display: flex; justify-content: space-between; gap: 10px;
+                         font-size: 0.9em; }
+.kpi-card.compare .row.good { color: #1a7f37; }
+.kpi-card.compare .row.bad { color: #c62828; }
+.kpi-card.compare .row.flat { color: #777; font-size: 0.9em; }
+.collabsim-events { margin: 0; padding-left: 18px; font-size: 0.85em; line-height: 1.4; }
+.collabsim-events .none { color: #777; list-style: none; margin-left: -18px; }
+.collabsim-lang .v-btn { text-transform: none; }
 """
 
 
@@ -80,28 +95,26 @@ def App(state: ViewState | None = None, n_citizens: int | None = None) -> None:
     """
     own = solara.use_memo(lambda: state or ViewState.create(n_citizens=n_citizens), [])
     state = state or own
-    solara.Title(TITLE)
+    lang = state.lang.value
+    solara.Title(t(lang, "title"))
     solara.Style(CSS)
     with solara.AppBar():
-        solara.AppBarTitle(TITLE)
+        solara.AppBarTitle(t(lang, "title"))
+        LanguageSwitch(state)
     with solara.Sidebar():
-        with solara.Card("Run", margin=0):
+        with solara.Card(t(lang, "card.run"), margin=0):
             RunBar(state)
-        with solara.Card("Scenario and controls", margin=0):
+        with solara.Card(t(lang, "card.compare"), margin=0):
+            CompareControls(state)
+        with solara.Card(t(lang, "card.controls"), margin=0):
             Controls(state)
-    if state.error.value:
-        solara.Error(state.error.value)
+        with solara.Card(t(lang, "card.interventions"), margin=0):
+            InterventionForm(state)
+    ErrorLine(state)
     StatusLine(state)
     KpiCards(state)
-    m = state.model.value
-    with solara.Columns([5, 6]):
-        NetworkPanel(state)
-        if m.licensing is not None:
-            PipelinePanel(state)
-        elif m.mobility is not None:
-            DistrictsPanel(state)
-    if m.licensing is not None and m.mobility is not None:
-        DistrictsPanel(state)
+    EventLog(state)
+    WorldPanels(state)
     KpiPanel(state)
 
 

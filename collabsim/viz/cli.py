@@ -2,8 +2,11 @@
 
 The page is served by ``solara run collabsim.viz.app`` with the same
 interpreter, which replaces this process (on POSIX) so that stopping it stops
-the server; the scenario, seed and number of citizens shown first travel to it
-as ``COLLABSIM_VIZ_*`` environment variables.
+the server; the scenario, seed, number of citizens and language shown first
+travel to it as ``COLLABSIM_VIZ_*`` environment variables. For a class, serve
+on every address (``--host 0.0.0.0``): every browser tab gets its own worlds,
+and a tab closed (or gone idle without a connection) is released after
+``--idle-minutes`` (Solara's ``SOLARA_KERNEL_CULL_TIMEOUT``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the first run (default 42)")
     p.add_argument("--citizens", type=int, default=None,
                    help="number of citizens (default: the preset's)")
+    p.add_argument("--lang", choices=("en", "id"), default=None,
+                   help="language of the page: en (English, default) or id (Bahasa Indonesia)")
+    p.add_argument("--idle-minutes", type=float, default=10.0,
+                   help="release a session this many minutes after its browser tab has gone "
+                        "(default 10)")
     p.set_defaults(func=cmd_viz)
 
 
@@ -41,12 +49,16 @@ def server_command(port: int, host: str = "127.0.0.1", open_browser: bool = Fals
 
 
 def server_env(scenario: str | None = None, seed: int | None = None,
-               citizens: int | None = None) -> dict[str, str]:
-    """The server's environment: ours plus the first run's settings."""
+               citizens: int | None = None, lang: str | None = None,
+               idle_minutes: float | None = None) -> dict[str, str]:
+    """The server's environment: ours plus the first run's settings and the idle release."""
     env = dict(os.environ)
-    for key, value in (("PRESET", scenario), ("SEED", seed), ("CITIZENS", citizens)):
+    for key, value in (("PRESET", scenario), ("SEED", seed), ("CITIZENS", citizens),
+                       ("LANG", lang)):
         if value is not None:
             env[f"COLLABSIM_VIZ_{key}"] = str(value)
+    if idle_minutes is not None:
+        env["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{max(idle_minutes, 0.05) * 60:.0f}s"
     return env
 
 
@@ -60,6 +72,8 @@ def _check(args: argparse.Namespace) -> None:
                              f"{', '.join(list_presets())}")
     if args.citizens is not None and args.citizens < 10:
         raise CollabsimError(f"--citizens: must be at least 10 (got {args.citizens})")
+    if args.idle_minutes <= 0:
+        raise CollabsimError(f"--idle-minutes: must be more than 0 (got {args.idle_minutes})")
     if args.seed is not None and args.seed < 0:
         raise CollabsimError(f"--seed: must be 0 or more (got {args.seed})")
 
@@ -77,7 +91,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/"
     print(f"collabsim viz: serving on {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
     cmd = server_command(args.port, args.host, open_browser=not args.no_browser)
-    env = server_env(args.scenario, args.seed, args.citizens)
+    env = server_env(args.scenario, args.seed, args.citizens, args.lang, args.idle_minutes)
     if os.name == "posix":
         # become the server: stopping this process (Ctrl+C, kill) stops the server too
         os.execve(cmd[0], cmd, env)

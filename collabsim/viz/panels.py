@@ -13,18 +13,24 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from collabsim.metrics import DAYS_PER_MONTH, summarise
+from collabsim.metrics import DAYS_PER_MONTH, PHASE_CODES
 from collabsim.services.licensing import ACTIVE, APPLIED, NEEDING
+from collabsim.viz.i18n import data, t
 
 if TYPE_CHECKING:
     from collabsim.model import CollabModel
 
 __all__ = [
+    "CARD_SPECS",
     "KPI_CHARTS",
     "Card",
+    "CompareCard",
     "checkpoint_table",
     "citizens_line",
+    "compare_cards",
+    "compare_window",
     "district_table",
+    "event_messages",
     "handoffs_in_flight",
     "hub_of",
     "kpi_cards",
@@ -35,32 +41,34 @@ __all__ = [
     "network_tables",
     "on_patrol",
     "pipeline_table",
+    "timeline_markers",
+    "value_text",
+    "window_values",
 ]
 
 LAYOUT_SEED = 2026
 FLOWS = ("applications_submitted", "permits_issued")
 
-#: KPI charts per service: (title, [(column, label)], y-axis maximum or None). Lines are
+#: KPI charts per service: (title key, [(column, label)], y-axis maximum or None). Lines are
 #: blue, red, green in the order given; titles name them (legends would hide lines).
 KPI_CHARTS: dict[str, list[tuple[str, list[tuple[str, str]], float | None]]] = {
     "licensing": [
-        ("Applications per month", [("applications_submitted", "applications")], None),
-        ("Permits issued per month", [("permits_issued", "permits issued")], None),
-        ("Backlog: files in process (blue), stalled (red)",
-         [("backlog", "files in process"), ("stalled_files", "of which stalled")], None),
-        ("Levy collected ÷ target to date", [("levy_target_share", "levy ÷ target")], None),
-        ("Informal share of needs", [("informal_share", "informal ÷ (informal + applied)")],
-         1.0),
+        ("chart.applications", [("applications_submitted", "applications")], None),
+        ("chart.permits", [("permits_issued", "permits issued")], None),
+        ("chart.backlog", [("backlog", "files in process"), ("stalled_files", "of which stalled")],
+         None),
+        ("chart.levy", [("levy_share_30d", "levy ÷ target")], None),
+        ("chart.informal", [("informal_share", "informal ÷ (informal + applied)")], 1.0),
     ],
     "mobility": [
-        ("Mobility index (trips ÷ baseline)", [("mobility_index", "mobility index")], 1.5),
-        ("Compliance", [("compliance_rate", "complying share")], 1.0),
-        ("Awareness of the rules", [("awareness_rate", "aware share")], 1.0),
-        ("Checkpoints unstaffed (blue), over-staffed (red)",
+        ("chart.mobility", [("mobility_index", "mobility index")], 1.5),
+        ("chart.compliance", [("compliance_rate", "complying share")], 1.0),
+        ("chart.awareness", [("awareness_rate", "aware share")], 1.0),
+        ("chart.checkpoints",
          [("checkpoint_gaps", "unstaffed"), ("checkpoint_overlaps", "over-staffed")], None),
     ],
     "collaboration": [
-        ("Trust on ties (blue), agency commitment (red)",
+        ("chart.collaboration",
          [("mean_trust", "mean trust on ties"), ("mean_commitment", "mean agency commitment")],
          1.0),
     ],
@@ -79,7 +87,7 @@ def kpi_chart_list(model: CollabModel
             continue
         for title, series, y_max in KPI_CHARTS[service]:
             target = None
-            if series[0][0] == "levy_target_share":
+            if series[0][0] == "levy_share_30d":
                 if model.levy_target_per_year <= 0:
                     continue
                 target = 1.0
@@ -180,9 +188,9 @@ def network_tables(model: CollabModel, layout: dict[str, tuple[float, float]]
 def pipeline_table(model: CollabModel) -> pd.DataFrame:
     """Files at each stage of the permit's workflow now, split by what they wait for.
 
-    Columns: ``stage`` (order and name), ``agency``, ``status`` (in flight to
-    the stage / queued or being worked / stalled for want of a regulation),
-    ``files``.
+    Columns: ``stage`` (order and name), ``agency``, ``status`` (``in_flight``
+    to the stage / ``queued`` or being worked / ``stalled`` for want of a
+    regulation: keys of the ``pipe.*`` messages), ``files``.
     """
     lic = model.licensing
     f, n = lic.files, lic.files.n
@@ -197,16 +205,16 @@ def pipeline_table(model: CollabModel) -> pd.DataFrame:
     for i, s in enumerate(lic.stages):
         label = f"{i + 1}. {s.name}"
         agency = model.agency_list[s.agency].key.upper()
-        for status, v in (("in flight to it", flight[i]), ("queued or being worked", queued[i]),
-                          ("stalled: no regulation", stalled[i])):
+        for status, v in (("in_flight", flight[i]), ("queued", queued[i]),
+                          ("stalled", stalled[i])):
             rows.append({"stage": label, "order": i, "agency": agency, "status": status,
                          "files": int(v)})
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- districts
-CHECKPOINT_STATUS = ("staffed as planned", "under-staffed", "unstaffed (gap)",
-                     "over-staffed by several agencies (overlap)", "stood down")
+#: Checkpoint staffing, as keys of the ``cp.*`` messages.
+CHECKPOINT_STATUS = ("staffed", "under", "gap", "overlap", "stood_down")
 
 
 def district_table(model: CollabModel) -> pd.DataFrame:
@@ -249,41 +257,40 @@ def checkpoint_table(model: CollabModel) -> pd.DataFrame:
                          "agencies": mob.cp_agencies, "status": status})
 
 
-def mobility_line(model: CollabModel) -> str:
+def mobility_line(model: CollabModel, lang: str = "en") -> str:
     """One sentence on the operation today (mobility)."""
     mob = model.mobility
     cps = checkpoint_table(model)
     counts = cps["status"].value_counts()
     phase = mob.phase(model.day)
-    text = {"baseline": "No restrictions yet (baseline).",
-            "education": "Restrictions, first days: officers warn and explain, no fines.",
-            "enforcement": "Restrictions enforced: violators are fined.",
-            "lifted": "Restrictions lifted."}[phase]
+    text = t(lang, f"mob.{phase}")
     if phase in ("education", "enforcement"):
-        text += (f" {mob.deployed} of {mob.available} patrol officers at {len(cps)} checkpoints: "
-                 f"{counts.get(CHECKPOINT_STATUS[2], 0)} unstaffed, "
-                 f"{counts.get(CHECKPOINT_STATUS[3], 0)} over-staffed by several agencies, "
-                 f"{counts.get(CHECKPOINT_STATUS[1], 0)} under-staffed.")
-    t = mob.today
-    return (f"{text} Today {t['trips']:,} of {model.population.n:,} citizens travelled; "
-            f"{t['violations']:,} trips broke the rules and {t['detected']:,} were stopped.")
+        text += t(lang, "mob.deployment", deployed=mob.deployed, available=mob.available,
+                  points=len(cps), gaps=counts.get("gap", 0), overlaps=counts.get("overlap", 0),
+                  under=counts.get("under", 0))
+    today = mob.today
+    return text + t(lang, "mob.today", trips=f"{today['trips']:,}", n=f"{model.population.n:,}",
+                    violations=f"{today['violations']:,}", detected=f"{today['detected']:,}")
 
 
-def citizens_line(model: CollabModel) -> str:
+def citizens_line(model: CollabModel, lang: str = "en") -> str:
     """One sentence on what the citizens are doing now (licensing)."""
     lic = model.licensing
-    needing = int((lic.state == NEEDING).sum())
-    applied = int((lic.state == APPLIED).sum())
-    t = lic.totals
-    return (f"{needing:,} citizens have a need and are weighing apply / go informal / wait; "
-            f"{applied:,} have a file in process. So far {t['submitted']:,} applied, "
-            f"{t['issued']:,} got the permit, {t['informal']:,} went informal, "
-            f"{t['abandoned']:,} gave up on a file.")
+    totals = lic.totals
+    return t(lang, "citizens.line", needing=f"{int((lic.state == NEEDING).sum()):,}",
+             applied=f"{int((lic.state == APPLIED).sum()):,}",
+             submitted=f"{totals['submitted']:,}", issued=f"{totals['issued']:,}",
+             informal=f"{totals['informal']:,}", abandoned=f"{totals['abandoned']:,}")
 
 
 # ---------------------------------------------------------------- KPI charts
 def kpi_series(model: CollabModel) -> pd.DataFrame:
-    """The model's daily time series, flows turned into per-month rates (30-day window)."""
+    """The model's daily time series, flows turned into per-month rates (30-day window).
+
+    ``levy_share_30d`` is the retribusi collected over the last 30 days ÷ the
+    target for those days (from the daily ``levy_collected`` and ``levy_due``),
+    NaN without a target. Undefined values stay NaN (a gap in the line).
+    """
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     if df.empty:
         return df
@@ -291,121 +298,286 @@ def kpi_series(model: CollabModel) -> pd.DataFrame:
     for col in FLOWS:
         if col in df:
             df[col] = df[col].rolling(30, min_periods=1).mean() * DAYS_PER_MONTH
+    if "levy_collected" in df:
+        due = df["levy_due"].rolling(30, min_periods=1).sum()
+        df["levy_share_30d"] = (df["levy_collected"].rolling(30, min_periods=1).sum()
+                                / due.where(due > 0))
+    if "compliance_rate" in df and "restriction_phase" in df:
+        df["compliance_rate"] = df["compliance_rate"].where(_restricted(df))
     return df
 
 
+def _restricted(df: pd.DataFrame) -> pd.Series:
+    """Days under restrictions (compliance is defined only then)."""
+    return df["restriction_phase"].isin([PHASE_CODES["education"], PHASE_CODES["enforcement"]])
+
+
 # ----------------------------------------------------------------- KPI cards
+#: The KPI cards: key (``kpi.<key>`` names it), service, format, whether higher is better.
+CARD_SPECS: tuple[tuple[str, str, str, bool], ...] = (
+    ("applications", "licensing", "{:.1f}", True),
+    ("permits", "licensing", "{:.1f}", True),
+    ("backlog", "licensing", "{:.1f}", False),
+    ("processing", "licensing", "{:.1f}", False),
+    ("levy", "licensing", "{:.0%}", True),
+    ("informal", "licensing", "{:.0%}", False),
+    ("mobility", "mobility", "{:.2f}", False),
+    ("compliance", "mobility", "{:.0%}", True),
+    ("awareness", "mobility", "{:.0%}", True),
+    ("gaps", "mobility", "{:.1f}", False),
+    ("overlaps", "mobility", "{:.1f}", False),
+    ("trust", "collaboration", "{:.2f}", True),
+)
+
+_NAN = float("nan")
+
+
+def _mean(part: pd.Series) -> float:
+    part = part.dropna()
+    return float(part.mean()) if len(part) else _NAN
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den > 0 else _NAN
+
+
+def window_values(model: CollabModel, df: pd.DataFrame, lo: int, hi: int) -> dict[str, float]:
+    """Every card's value over days ``lo`` … ``hi - 1`` (NaN where nothing was measured).
+
+    Flows are per month; the retribusi share is collected ÷ due over the same
+    days (``levy_collected``, ``levy_due``), never the cumulative share; the
+    informal share is informal ÷ (informal + applied − abandoned) over the
+    days; compliance is averaged over restriction days only.
+    """
+    part = df.iloc[lo:hi]
+    out: dict[str, float] = {}
+    if model.licensing is not None:
+        out["applications"] = _mean(part["applications_submitted"]) * DAYS_PER_MONTH
+        out["permits"] = _mean(part["permits_issued"]) * DAYS_PER_MONTH
+        out["backlog"] = _mean(part["backlog"])
+        out["processing"] = _mean(part["mean_processing_days"])
+        if model.levy_target_per_year > 0:
+            out["levy"] = _ratio(part["levy_collected"].sum(), part["levy_due"].sum())
+        acted = (part["informal"].sum() + part["applications_submitted"].sum()
+                 - part["abandoned"].sum())
+        out["informal"] = _ratio(part["informal"].sum(), acted)
+    if getattr(model, "mobility", None) is not None:
+        out["mobility"] = _mean(part["mobility_index"])
+        out["compliance"] = _mean(part["compliance_rate"][_restricted(part)])
+        out["awareness"] = _mean(part["awareness_rate"])
+        out["gaps"] = _mean(part["checkpoint_gaps"])
+        out["overlaps"] = _mean(part["checkpoint_overlaps"])
+    out["trust"] = _mean(part["mean_trust"])
+    return out
+
+
+def _now(model: CollabModel, df: pd.DataFrame) -> dict[str, float]:
+    """Today's value of the cards that have one (levels; shares over the last 30 days)."""
+    n = len(df)
+    if not n:
+        return {}
+    last = df.iloc[-1]
+    out = {}
+    if model.licensing is not None:
+        out["backlog"] = float(last["backlog"])
+        out["processing"] = float(last["mean_processing_days"])
+        if model.levy_target_per_year > 0:
+            out["levy"] = window_values(model, df, max(0, n - 30), n)["levy"]
+    if getattr(model, "mobility", None) is not None:
+        restricted = bool(_restricted(df.iloc[-1:]).iloc[0])
+        out["mobility"] = float(last["mobility_index"])
+        out["compliance"] = float(last["compliance_rate"]) if restricted else _NAN
+        out["awareness"] = float(last["awareness_rate"])
+    out["trust"] = float(last["mean_trust"])
+    return out
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and bool(np.isfinite(value))
+
+
 @dataclass(frozen=True)
 class Card:
     """A KPI with its value before and after the collaboration start.
 
-    ``before``/``after`` are ``None`` while the window has not begun; ``higher``
-    says whether a rise is good news (for the arrow's colour).
+    ``before``/``after`` are ``None`` while the window has not begun and NaN
+    when it has but nothing was measured (both show as "n/a"); ``higher`` says
+    whether a rise is good news (for the arrow's colour). ``key`` names the
+    message ``kpi.<key>``.
     """
 
-    label: str
+    key: str
     before: float | None
     after: float | None
     now: float | None
     fmt: str = "{:.1f}"
     higher: bool = True
 
-    def show(self, value: float | None) -> str:
-        """A value as shown on the card (an em dash when there is none yet)."""
-        return "—" if value is None or not np.isfinite(value) else self.fmt.format(value)
+    def show(self, value: float | None, lang: str = "en") -> str:
+        """A value as shown on the card ("n/a" when there is none, never a stale number)."""
+        return self.fmt.format(value) if _finite(value) else t(lang, "card.na")
+
+    def label(self, lang: str = "en") -> str:
+        """The card's title."""
+        return t(lang, f"kpi.{self.key}")
 
     @property
     def change(self) -> float | None:
         """Relative change after vs before (None when either is missing or before is 0)."""
-        if self.before is None or self.after is None or not self.before:
+        if not (_finite(self.before) and _finite(self.after)) or not self.before:
             return None
         return (self.after - self.before) / abs(self.before)
 
 
-def _window(df: pd.DataFrame, col: str, lo: int, hi: int) -> float | None:
-    part = df[col].iloc[lo:hi]
-    return float(part.mean()) if len(part) else None
-
-
-def _since(df: pd.DataFrame, col: str, start: int) -> float:
-    """Growth of a cumulative column since the start day."""
-    at_start = float(df[col].iloc[start - 1]) if start > 0 else 0.0
-    return float(df[col].iloc[-1]) - at_start
-
-
-def licensing_cards(model: CollabModel, df: pd.DataFrame) -> list[Card]:
-    """Applications, permits, backlog, processing days, levy and informal share."""
-    cfg = model.config
-    start, warm, n = cfg.collaboration_start, cfg.warmup_days, len(df)
-    s = summarise(df, start, warm) if n else {}
-    began, ended = n > warm, n > start
-
-    def pick(key: str, ok: bool) -> float | None:
-        return s.get(key) if ok else None
-
-    def last(col: str) -> float | None:
-        return float(df[col].iloc[-1]) if n else None
-
-    cards = [
-        Card("Applications / month", pick("applications_submitted_per_month_before", began),
-             pick("applications_submitted_per_month_after", ended), None),
-        Card("Permits issued / month", pick("permits_issued_per_month_before", began),
-             pick("permits_issued_per_month_after", ended), None),
-        Card("Backlog (files in process)", pick("backlog_before", began),
-             pick("backlog_after", ended), last("backlog"), higher=False),
-        Card("Processing days (mean)", pick("mean_processing_days_before", began),
-             pick("mean_processing_days_after", ended), last("mean_processing_days"),
-             higher=False),
-    ]
-    target_day = model.levy_target_per_year / 365.0
-    if target_day > 0:
-        before = float(df["levy_target_share"].iloc[start - 1]) if ended else (
-            last("levy_target_share"))
-        after = (_since(df, "levy_revenue", start) / (target_day * (n - start))
-                 if ended else None)
-        cards.append(Card("Levy ÷ target", before, after, last("levy_target_share"),
-                          fmt="{:.0%}"))
-    if n:
-        sub_i = df["informal"].cumsum(), df["applications_submitted"].cumsum()
-        cards.append(Card("Informal share", _share(sub_i, 0, min(n, start)),
-                          _share(sub_i, start, n) if ended else None,
-                          last("informal_share"), fmt="{:.0%}", higher=False))
-    return cards
-
-
-def _share(cum: tuple[pd.Series, pd.Series], lo: int, hi: int) -> float | None:
-    """Informal ÷ (informal + applied) between two days, from cumulative sums."""
-    inf = cum[0].iloc[hi - 1] - (cum[0].iloc[lo - 1] if lo else 0)
-    app = cum[1].iloc[hi - 1] - (cum[1].iloc[lo - 1] if lo else 0)
-    return float(inf / (inf + app)) if inf + app else None
-
-
-MOBILITY_CARDS = [("Mobility index", "mobility_index", "{:.2f}", False),
-                  ("Compliance", "compliance_rate", "{:.0%}", True),
-                  ("Awareness", "awareness_rate", "{:.0%}", True),
-                  ("Checkpoint gaps", "checkpoint_gaps", "{:.1f}", False),
-                  ("Checkpoint overlaps", "checkpoint_overlaps", "{:.1f}", False)]
-
-
-def mobility_cards(model: CollabModel, df: pd.DataFrame) -> list[Card]:
-    """Mobility index, compliance, awareness and gaps: means before and after the start."""
-    start, n = model.config.collaboration_start, len(df)
-    cards = []
-    for label, col, fmt, higher in MOBILITY_CARDS:
-        if col not in df:
-            continue
-        cards.append(Card(label, _window(df, col, 0, min(start, n)) if n else None,
-                          _window(df, col, start, n) if n > start else None,
-                          float(df[col].iloc[-1]) if n else None, fmt=fmt, higher=higher))
-    return cards
+def _specs(model: CollabModel, values):
+    for key, _service, fmt, higher in CARD_SPECS:
+        if key in values:
+            yield key, fmt, higher
 
 
 def kpi_cards(model: CollabModel) -> list[Card]:
-    """Every KPI card of the model's services."""
+    """Every KPI card of the model's services: before vs since the collaboration start."""
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    cards = []
-    if model.licensing is not None:
-        cards += licensing_cards(model, df)
-    if getattr(model, "mobility", None) is not None:
-        cards += mobility_cards(model, df)
-    return cards
+    cfg = model.config
+    start, warm, n = cfg.collaboration_start, cfg.warmup_days, len(df)
+    before = window_values(model, df, warm, min(start, n)) if n > warm else {}
+    after = window_values(model, df, start, n) if n > start else {}
+    now = _now(model, df)
+    return [Card(key, before.get(key) if before else None, after.get(key) if after else None,
+                 now.get(key), fmt, higher) for key, fmt, higher in _specs(model, card_keys(model))]
+
+
+def card_keys(model: CollabModel) -> set[str]:
+    """The cards a model's services call for (the retribusi card only with a target)."""
+    have = {"licensing": model.licensing is not None,
+            "mobility": getattr(model, "mobility", None) is not None, "collaboration": True}
+    return {key for key, service, _, _ in CARD_SPECS if have[service]
+            and (key != "levy" or model.levy_target_per_year > 0)}
+
+
+@dataclass(frozen=True)
+class CompareCard:
+    """A KPI in compare mode: baseline and variant over the same days, and the difference."""
+
+    key: str
+    baseline: float
+    variant: float
+    fmt: str = "{:.1f}"
+    higher: bool = True
+
+    @property
+    def diff(self) -> float:
+        """Variant minus baseline (NaN when either is undefined)."""
+        return self.variant - self.baseline
+
+    def show(self, value: float, lang: str = "en") -> str:
+        """A value as shown ("n/a" when undefined)."""
+        return self.fmt.format(value) if _finite(value) else t(lang, "card.na")
+
+    def show_diff(self, lang: str = "en") -> str:
+        """The difference with its sign ("n/a" when undefined)."""
+        d = self.diff
+        if not _finite(d):
+            return t(lang, "card.na")
+        if "%" in self.fmt:  # a share: the difference in percentage points
+            return f"{d * 100:+.0f} pp"
+        return ("+" if d >= 0 else "−") + self.fmt.format(abs(d))
+
+    @property
+    def better(self) -> bool | None:
+        """Whether the variant does better (None: no difference or undefined)."""
+        d = self.diff
+        if not _finite(d) or abs(d) < 1e-9:
+            return None
+        return (d > 0) == self.higher
+
+    def label(self, lang: str = "en") -> str:
+        """The card's title."""
+        return t(lang, f"kpi.{self.key}")
+
+
+def compare_window(model: CollabModel) -> tuple[int, int]:
+    """The days both worlds' cards are computed over: since the start, else the whole run."""
+    n, start = model.day, model.config.collaboration_start
+    return (start, n) if n > start else (0, n)
+
+
+def compare_cards(baseline: CollabModel, variant: CollabModel) -> list[CompareCard]:
+    """Every KPI of both worlds over the same days (the worlds step in lockstep)."""
+    lo, hi = compare_window(variant)
+    dfs = [m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+           for m in (baseline, variant)]
+    b = window_values(baseline, dfs[0], lo, hi)
+    v = window_values(variant, dfs[1], lo, hi)
+    return [CompareCard(key, b[key], v.get(key, _NAN), fmt, higher)
+            for key, fmt, higher in _specs(variant, b) if key in v]
+
+
+# -------------------------------------------------------------------- events
+def value_text(value: object) -> str:
+    """A lever's value as shown (✓/✗ for a switch, floats without trailing zeros)."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def lever_label(path: str, lang: str = "en") -> str:
+    """What a scenario key path is called on the page (the path itself when unknown)."""
+    from collabsim.viz.controls import CONTROLS
+
+    for c in CONTROLS:
+        if c.path == path:
+            return t(lang, f"control.{c.name}")
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "agencies":
+        if parts[2] == "n_officers":
+            return t(lang, "lever.officers", agency=parts[1].upper())
+        if parts[2] == "regulation_ready":
+            return t(lang, "lever.regulation", agency=parts[1].upper())
+    return path
+
+
+def intervention_label(model: CollabModel, index: int, lang: str = "en") -> str:
+    """An intervention's name: its label, or what it sets (``Lever → value, …``)."""
+    ivs = model.config.interventions
+    if not 0 <= index < len(ivs):
+        return "?"
+    iv = ivs[index]
+    if iv.label:
+        return iv.label
+    return ", ".join(f"{lever_label(k, lang)} → {value_text(v)}" for k, v in iv.set.items())
+
+
+def event_message(model: CollabModel, event, lang: str = "en") -> str:
+    """One event as a sentence, composed from its kind and facts (so it translates)."""
+    p = dict(event.params)
+    if "agency" in p:
+        p["agency"] = str(p["agency"]).upper()
+    if "stage" in p:
+        p["stage"] = data(lang, str(p["stage"]))
+    if event.kind == "intervention":
+        p["label"] = intervention_label(model, int(p.get("index", -1)), lang)
+    key = f"event.{event.kind}"
+    try:
+        return t(lang, key, day=event.day, **p)
+    except KeyError:
+        return t(lang, "event.other", day=event.day, kind=event.kind)
+
+
+def event_messages(model: CollabModel, lang: str = "en", limit: int = 8) -> list[str]:
+    """The last ``limit`` events of the run as sentences, newest first."""
+    return [event_message(model, e, lang) for e in reversed(model.events[-limit:])]
+
+
+def timeline_markers(model: CollabModel, lang: str = "en") -> list[tuple[int, str, str]]:
+    """Markers for the charts: (day, label, kind) of the collaboration start and interventions.
+
+    Known before the run (the scenario says when), so the charts show what is
+    coming as well as what has happened.
+    """
+    out = [(model.config.collaboration_start, t(lang, "chart.starts"), "collaboration_start")]
+    for i, iv in enumerate(model.config.interventions):
+        out.append((iv.day, intervention_label(model, i, lang), "intervention"))
+    return out
