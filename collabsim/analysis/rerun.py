@@ -174,6 +174,9 @@ def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> Ru
     steps = _spec_value(spec, _STEPS_KEYS) or res.manifest.get("steps")
     if steps is None and "days" in row and not pd.isna(row["days"]):
         steps = int(row["days"])
+    if steps is not None and res.kind == "sweep" and _spec_value(spec, _STEPS_KEYS):
+        # the spec's run length is the scenario's too (intervention days are checked against it)
+        overrides.setdefault("steps", int(steps))
     citizens = _spec_value(spec, _CITIZEN_KEYS) or res.manifest.get("n_citizens")
     citizens = citizens if citizens is not None else n_citizens
     return RunSettings(int(run_id), _scenario_source(res, str(row["scenario"])), int(row["seed"]),

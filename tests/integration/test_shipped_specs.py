@@ -34,11 +34,16 @@ def _cut_options(spec: Path) -> list[str]:
         opts += ["--sample-size", str(SAMPLE_SIZE[exp.sampler])]
     start = max(sc.collaboration_start for sc in exp.scenarios)
     steps = exp.spec.steps or max(sc.steps for sc in exp.scenarios)
-    if start > 90:  # a licensing spec: a year before the start is more than a test needs
+    keys = [*exp.spec.fixed, *(k for p in exp.parameters for k in p.keys)]
+    pinned = any("interventions" in k or k.endswith(".day") for k in keys)
+    burn_in = max(getattr(sc, "burn_in_days", 0) for sc in exp.scenarios)
+    if pinned:  # the spec names days of the run (an intervention's): keep its calendar
+        if burn_in > 30:
+            opts += ["--set", "burn_in_days=30"]
+    elif start > 90:  # a licensing spec: a year before the start is more than a test needs
         warmup = max(sc.warmup_days for sc in exp.scenarios)
         opts += ["--set", "collaboration_start=90", "--set", f"warmup_days={min(warmup, 30)}",
                  "--steps", "180"]
-        burn_in = max(getattr(sc, "burn_in_days", 0) for sc in exp.scenarios)
         if burn_in > 30:  # the unrecorded siloed days before day 0
             opts += ["--set", "burn_in_days=30"]
     else:
