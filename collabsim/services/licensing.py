@@ -181,7 +181,9 @@ class LicensingService:
         self.informal_fee_revenue = 0.0
         self.fines = 0.0
         self.carry = np.zeros(len(model.agency_list))
-        self.session_credit = np.zeros(len(self.stages))
+        # a random phase of the session calendar: runs (seeds) do not all hold their
+        # sessions on the same days, so fixed windows do not alias with the calendar
+        self.session_credit = init.random(len(self.stages))
         self._batch0 = [s.batch_size for s in self.stages]  # the batches innovation widens
         self._held_logged: dict[str, int] = {}
         self.batch_carry = np.zeros(len(self.stages))
@@ -192,6 +194,7 @@ class LicensingService:
         self._today_delays: list[np.ndarray] = []
         self._recent = {"durations": np.zeros(0), "delays": np.zeros(0)}
         self._levy_window: deque[float] = deque(maxlen=WINDOW_DAYS)
+        self._issued_days, self._issued_count = 0.0, 0  # all issues so far (for settling)
         self.opening: dict[str, int] = {}
         #: files submitted since day 0 and abandoned since (their need counts once, informal)
         self.abandoned_recorded = 0
@@ -217,6 +220,20 @@ class LicensingService:
                     if "batch_size" in changed:
                         self._batch0[i] = new.batch_size
         self.params = params
+
+    def settle_beliefs(self, damping: float = 0.5) -> None:
+        """Move every citizen's expected days toward the processing days realised since last time.
+
+        ``belief ← (1 − d)·mean belief + d·realised`` with damping ``d`` (a damped
+        fixed-point step; undamped, a queue that fills from empty makes the
+        beliefs overshoot). Called during the burn-in (see
+        :meth:`CollabModel.burn_in`); no change if no permit was issued since.
+        """
+        if self._issued_count:
+            realised = self._issued_days / self._issued_count
+            self.belief_days[:] = ((1 - damping) * float(self.belief_days.mean())
+                                   + damping * realised)
+        self._issued_days, self._issued_count = 0.0, 0
 
     def open_accounts(self) -> None:
         """Start the recorded accounts at day 0; files, beliefs and the books carry over.
@@ -247,9 +264,14 @@ class LicensingService:
             m.joint, self.params.legacy_regulation_in_force)
 
     def expected_fee(self) -> float:
-        """What an applicant pays in all: stage fees, and levies where they can be charged (kRp)."""
-        return float(sum(s.fee + (s.levy if self.regulation_in_force(s.agency) else 0.0)
-                         for s in self.stages))
+        """What an applicant expects to pay in all: the published fees and levies (kRp).
+
+        Applicants go by the published tariff: whether an office can legally
+        charge the levy today (a regional regulation in force) is not something
+        the public knows in advance, so a missing regulation does not make
+        applying look cheaper.
+        """
+        return float(sum(s.fee + s.levy for s in self.stages))
 
     def tie_quality(self, a: int, b: int) -> float:
         """How well agency ``b`` takes up what ``a`` sends it in the joint arrangement, in [0, 1].
@@ -754,6 +776,8 @@ class LicensingService:
         self.state[cit] = IDLE
         self.file_of[cit] = -1
         self._today_durations.append(took)
+        self._issued_days += float(took.sum())
+        self._issued_count += int(took.size)
         self.today["issued"] += ids.size
 
     def hand_off(self, ids: np.ndarray, s: int, day: int) -> None:

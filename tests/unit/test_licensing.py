@@ -248,18 +248,16 @@ def test_committed_leaders_charge_more_and_hold_less_without_the_regulation():
     assert high["files_held"].sum() < low["files_held"].sum()
 
 
-def test_expected_fee_counts_levies_only_under_a_regulation():
+def test_applicants_expect_the_published_tariff_whatever_the_regulation():
+    # The public knows the tariff, not whether an office can charge it today: a missing
+    # regulation does not make applying look cheaper (levy 185 kRp at pbg's payment stage).
     m = CollabModel("pbg", seed=1, n_citizens=500, overrides={"collaboration_start": 1,
-                                                              "warmup_days": 0})
-    assert m.licensing.expected_fee() == 185  # day 0: legacy regulation in force
+                                                              "burn_in_days": 0})
+    assert m.licensing.expected_fee() == 185
     m.step()
     m.step()
-    assert m.licensing.expected_fee() == 0  # the regional rule is missing (pupr, bapenda)
-    r = CollabModel("pbg_repaired", seed=1, n_citizens=500,
-                    overrides={"collaboration_start": 1, "warmup_days": 0})
-    r.step()
-    r.step()
-    assert r.licensing.expected_fee() == 185
+    assert not m.licensing.regulation_in_force(m.agency_index["pupr"])
+    assert m.licensing.expected_fee() == 185
 
 
 def test_officers_commit_more_staff_in_the_joint_arrangement_when_resourced():
