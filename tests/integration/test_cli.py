@@ -61,7 +61,7 @@ def test_a_real_process_prints_errors_without_traceback(tmp_path):
 # --- a lean command line: commands load only what they use ---------------------------------
 
 #: Stacks that checking a file or printing help never needs (top-level module names).
-HEAVY = ("mesa", "pandas", "scipy", "dask", "distributed", "solara", "ema_workbench",
+HEAVY = ("mesa", "pandas", "scipy", "numpy", "dask", "distributed", "solara", "ema_workbench",
          "matplotlib", "pyarrow", "SALib", "networkx")
 
 _PROBE = """
