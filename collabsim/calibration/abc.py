@@ -263,6 +263,19 @@ class AbcOutcome:
     resumed: bool = False
 
 
+def _holds_run(db_path: Path) -> bool:
+    """Whether a SQLite file holds a pyabc run to continue (an empty or foreign file does not)."""
+    import sqlite3
+
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return False
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
+            return con.execute("select count(*) from abc_smc").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
 def _history_state(history: Any) -> tuple[int, int]:
     """(generations, particles evaluated) recorded in a history."""
     n = int(history.n_populations)
@@ -313,14 +326,14 @@ def run_abc(simulate: Callable[[Mapping[str, float]], Mapping[str, float]],
     observed = {t.name: (t.low + t.high) / 2 for t in targets}
     budget_particles = max(0, budget // max(1, runs_per_particle))
     sampler_factory = sampler_factory or (lambda: make_sampler("sequential"))
-    resumed = db_path.is_file()
+    resumed = _holds_run(db_path)
     news: list[GenerationInfo] = []
     started = time.monotonic()
     stopped = "generations"
     while True:
         abc = ABCSMC(_Model(simulate), prior, distance, population_size=population_size,
                      sampler=sampler_factory(), eps=MedianEpsilon(median_multiplier=1))
-        history = abc.load(db, 1) if db_path.is_file() else abc.new(db, observed)
+        history = abc.load(db, 1) if _holds_run(db_path) else abc.new(db, observed)
         n_gen, used = _history_state(history)
         if n_gen >= max_generations:
             stopped = "generations"

@@ -29,8 +29,10 @@ def _positive(text: str) -> int:
 
 def _check_resume(out: Path, spec_hash: str, origin: str) -> bool:
     """Whether ``out`` holds this calibration to continue; error if it holds another."""
+    from collabsim.calibration.abc import _holds_run
+
     db, manifest = out / DB_NAME, out / MANIFEST
-    if not db.is_file():
+    if not _holds_run(db):
         return False
     if manifest.is_file():
         try:

@@ -5,8 +5,8 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from collabsim.calibration.abc import BandDistance, Target, particle_seed, run_abc  # noqa: E402
-from collabsim.calibration.spec import Prior  # noqa: E402
+from collabsim.calibration.abc import BandDistance, Target, particle_seed, run_abc
+from collabsim.calibration.spec import Prior
 
 SIGMA, N_OBS, XBAR = 2.0, 25, 3.0   # known variance, n observations, their observed mean
 PRIOR = [Prior("mu", ("mu",), ("toy",), "float", "uniform", -10.0, 10.0)]
