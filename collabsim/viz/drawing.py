@@ -143,7 +143,8 @@ class NetworkBoard(Board):
         self.lang = lang
         nodes, ties, _ = panels.network_tables(model, layout)
         ax = self.ax = self.fig.add_subplot()
-        ax.set_xlim(-1.45, 1.45)
+        wide = 1.75 if model.mobility is not None else 1.45  # room for the patrol labels
+        ax.set_xlim(-wide, wide)
         ax.set_ylim(-1.38, 1.3)
         ax.set_aspect("equal")
         ax.axis("off")

@@ -166,3 +166,121 @@ def test_slider_step_and_kpis_in_chromium(viz_url, tmp_path):
             print(f"step latencies in the browser (s): {[round(x, 2) for x in latencies]}")
         finally:
             browser.close()
+
+
+def serve(tmp_path_factory, *extra: str):
+    """Start ``collabsim viz`` on a free port; yield its URL; stop it."""
+    require_chromium()
+    port = free_port()
+    log = tmp_path_factory.mktemp("viz") / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "collabsim.cli", "viz", "--port", str(port), "--no-browser",
+             *extra], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_ready(url, proc, log)
+        yield url
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def jcoc_url(tmp_path_factory):
+    yield from serve(tmp_path_factory, "--scenario", "jcoc", "--seed", "42", "--citizens", "3000")
+
+
+def _slider_to_max(page, label: str) -> None:
+    thumb = page.locator(".v-slider", has=page.locator("label", has_text=label)).locator(
+        "[role=slider]")
+    thumb.focus()
+    thumb.press("End")
+    page.wait_for_function("el => el.getAttribute('aria-valuenow') === '1'",
+                           arg=thumb.element_handle(), timeout=10_000)
+
+
+def _card(page, key: str) -> dict[str, float]:
+    el = page.locator(f".kpi-card[data-kpi='{key}']")
+    return {k: float(el.get_attribute(f"data-{k}") or "nan") for k in ("baseline", "variant")}
+
+
+@pytest.mark.browser
+def test_compare_mode_and_indonesian_in_chromium(jcoc_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 2600})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            page.goto(jcoc_url)
+            page.get_by_text("Day 0 of 120").wait_for(timeout=60_000)
+
+            # compare: the page as it is becomes the baseline; the slider sets the variant
+            page.get_by_text("Compare: baseline vs variant").click()
+            page.locator(".kpi-card.compare").first.wait_for(timeout=20_000)
+            _slider_to_max(page, "Socialisation reach (campaigns)")
+            page.get_by_text("Variant: jcoc: Socialisation reach (campaigns) 1").wait_for(
+                timeout=20_000)
+            for k in range(1, 7):
+                page.get_by_role("button", name="Step").click()
+                page.get_by_text(f"Day {7 * k} of 120").wait_for(timeout=30_000)
+            page.wait_for_timeout(300)
+            aware = _card(page, "awareness")
+            assert aware["variant"] > aware["baseline"] + 0.1, aware  # campaigns reach all
+            assert page.locator("img.collabsim-baseline").count() == 2
+            assert page.locator("img.collabsim-network").count() == 2
+            page.get_by_text("day 30: the joint arrangement starts").first.wait_for(timeout=5000)
+            shot = Path(os.environ.get("COLLABSIM_VIZ_COMPARE_SCREENSHOT",
+                                       tmp_path / "viz_compare.png"))
+            page.screenshot(path=str(shot), full_page=True)
+
+            # Bahasa Indonesia: the switch in the app bar; the run goes on
+            page.get_by_role("button", name="Bahasa Indonesia").click()
+            page.get_by_text("Hari 42 dari 120").wait_for(timeout=20_000)
+            body = page.locator("body").inner_text()
+            for word in ("Bandingkan: dasar vs varian", "Apa yang saya lihat?", "Langkah",
+                         "Jaringan kolaborasi antarinstansi", "Kesadaran aturan", "Dasar",
+                         "hari 30: pengaturan kerja bersama dimulai"):
+                assert word in body, word
+            for word in ("What am I looking at?", "Step", "Agency collaboration network",
+                         "the joint arrangement starts", "Baseline"):
+                assert word not in body, word
+            page.get_by_role("button", name="Langkah").click()
+            page.get_by_text("Hari 49 dari 120").wait_for(timeout=30_000)
+            assert page.locator(".v-alert").count() == 0
+            assert "Traceback" not in page.locator("body").inner_text()
+            assert not page_errors, page_errors
+            shot = Path(os.environ.get("COLLABSIM_VIZ_ID_SCREENSHOT", tmp_path / "viz_id.png"))
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_two_students_have_their_own_worlds(jcoc_url):
+    """Two browser contexts (two students): one's slider and steps never reach the other."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            a = browser.new_context(viewport={"width": 1280, "height": 1600}).new_page()
+            b = browser.new_context(viewport={"width": 1280, "height": 1600}).new_page()
+            for p in (a, b):
+                p.goto(jcoc_url)
+                p.get_by_text("Day 0 of 120").wait_for(timeout=60_000)
+            _slider_to_max(a, "Role clarity")
+            a.get_by_role("button", name="Step").click()
+            a.get_by_text("Day 7 of 120").wait_for(timeout=30_000)
+            b.wait_for_timeout(500)
+            thumb = b.locator(".v-slider", has=b.locator("label", has_text="Role clarity")
+                              ).locator("[role=slider]")
+            assert thumb.get_attribute("aria-valuenow") != "1"
+            assert b.get_by_text("Day 0 of 120").is_visible()
+            b.get_by_role("button", name="Step").click()
+            b.get_by_text("Day 7 of 120").wait_for(timeout=30_000)
+            assert a.get_by_text("Day 7 of 120").is_visible()  # a's run did not move on
+        finally:
+            browser.close()
