@@ -21,7 +21,8 @@ LICENSING_PRESETS = ("pbg", "pbg_repaired", "spp_irt")
 #: these lists are exactly what is shipped.
 SHIPPED_PRESETS = ("jcoc", "jcoc_no_socialisation", "jcoc_siloed", "pbg", "pbg_repaired",
                    "spp_irt")
-SHIPPED_SPECS = ("jcoc_roles_socialisation", "pbg_preparedness_grid", "success_factors_sobol")
+SHIPPED_SPECS = ("jcoc_roles_socialisation", "pbg_preparedness_grid", "pbg_regulation_timing",
+                 "success_factors_sobol")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
