@@ -84,3 +84,14 @@ def test_cli_dry_run_and_missing_spec(capsys):
     assert "6 parameters" in capsys.readouterr().out
     assert main(["calibrate", "no_such_spec", "--dry-run"]) == 2
     assert "no such calibration spec; shipped: jambi" in capsys.readouterr().err
+
+
+def test_calibrate_without_pyabc_names_the_extra(monkeypatch, capsys):
+    import collabsim.cli as cli
+
+    real = cli._installed
+    monkeypatch.setattr(cli, "_installed", lambda m: m != "pyabc" and real(m))
+    assert main(["calibrate", "jambi", "--budget", "1000"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: collabsim calibrate needs the calibrate extra: pip install 'collabsim[calibrate]'")
+    assert main(["calibrate", "jambi", "--dry-run"]) == 0  # checking a spec needs no pyabc
