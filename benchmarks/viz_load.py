@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -68,10 +70,11 @@ def main() -> int:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - the server output, shown if it fails
     server = subprocess.Popen(
         [sys.executable, "-m", "collabsim.cli", "viz", "--host", "127.0.0.1", "--port",
          str(port), "--no-browser", "--scenario", "pbg", "--citizens", str(args.citizens)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     t_end = time.monotonic() + args.deadline
     peak = [0.0]
     stop_watch = threading.Event()
@@ -81,7 +84,8 @@ def main() -> int:
             peak[0] = max(peak[0], rss_mb(server.pid))
             time.sleep(0.2)
 
-    record: dict = {"benchmark": "viz_load", "when": datetime.now(UTC).isoformat("seconds"),
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    record: dict = {"benchmark": "viz_load", "when": when,
                     "cpus": os.cpu_count(), "sessions": args.sessions, "steps": args.steps,
                     "citizens": args.citizens, "preset": "pbg"}
     try:
@@ -91,7 +95,9 @@ def main() -> int:
                     break
             except OSError:
                 if time.monotonic() > t_end or server.poll() is not None:
-                    raise SystemExit("server did not start") from None
+                    log.seek(0)
+                    raise SystemExit("server did not start:\n"
+                                     + log.read().decode(errors="replace")[-2000:]) from None
                 time.sleep(0.3)
         idle = rss_mb(server.pid)
         threading.Thread(target=watch, daemon=True).start()
@@ -128,7 +134,7 @@ def main() -> int:
         lat = sorted(latencies)
         record.update({
             "step_latency_s": {"p50": round(statistics.median(lat), 3),
-                               "p95": round(lat[int(0.95 * (len(lat) - 1))], 3),
+                               "p95": round(lat[max(0, math.ceil(0.95 * len(lat)) - 1)], 3),
                                "max": round(lat[-1], 3), "n": len(lat)},
             "server_rss_mb": {"idle": round(idle, 1), "all_sessions_loaded": round(loaded, 1),
                               "peak": round(peak[0], 1)},
