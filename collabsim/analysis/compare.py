@@ -3,9 +3,10 @@
 Groups are scenarios, parameter points (a sweep's ``sample``) or the levels of
 one factor (grid levels, or quantile bins of a sampled range). Means and
 confidence intervals are :func:`collabsim.runner.mean_ci`'s Student-t
-intervals over runs; effect sizes are the difference of means with a Welch
-interval, Hedges' g and Welch's two-sided p; before/after effects are paired
-within runs (Cohen's d_z, paired t).
+intervals over runs (vectorised once, in :func:`t_halfwidth`); effect sizes are
+the difference of means with scipy's Welch interval, Hedges' g and Welch's
+two-sided p; before/after effects are paired within runs
+(:func:`collabsim.effects.paired_difference`, Cohen's d_z).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from collabsim.analysis.results import Results
-from collabsim.runner import confidence_table, mean_ci
+from collabsim.effects import paired_difference
+from collabsim.runner import confidence_table
 
 __all__ = [
     "KEY_OUTCOMES",
@@ -30,6 +33,7 @@ __all__ = [
     "point_table",
     "scenario_effects",
     "scenario_table",
+    "t_halfwidth",
     "welch_effect",
 ]
 
@@ -65,8 +69,28 @@ def key_outcomes(res: Results, wanted: Sequence[str] | None = None, limit: int =
     return varying[:limit]
 
 
+def t_halfwidth(std: ArrayLike, n: ArrayLike, level: float = 0.95) -> np.ndarray:
+    """Half-width of the Student-t interval of a mean, for many groups at once.
+
+    The one vectorised form of the interval :func:`collabsim.runner.mean_ci` gives
+    for one group (a Sobol design has thousands of points; a time series
+    thousands of days): ``t(level, n − 1) · std / √n``, 0 for a group of one.
+
+    Args:
+        std: Sample standard deviations (``ddof=1``).
+        n: Group sizes.
+        level: Confidence level.
+    """
+    n = np.asarray(n, float)
+    tq = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, tq * np.asarray(std, float) / np.sqrt(np.maximum(n, 1)), 0.0)
+
+
 def welch_effect(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict:
     """Effect of going from group ``a`` to group ``b``.
+
+    The interval and p are scipy's Welch t-test (``ttest_ind(..., equal_var=False)``).
 
     Returns:
         ``mean_a``, ``mean_b``, ``diff`` (b − a) with a Welch ``diff_ci_low`` /
@@ -84,49 +108,44 @@ def welch_effect(a: Sequence[float], b: Sequence[float], level: float = 0.95) ->
     out.update(mean_a=float(x.mean()), mean_b=float(y.mean()), diff=float(y.mean() - x.mean()))
     if x.size < 2 or y.size < 2:
         return out
-    va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
-    se = np.sqrt(va + vb)
-    pooled = np.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1))
-                     / (x.size + y.size - 2))
-    if se == 0:
+    if x.var(ddof=1) + y.var(ddof=1) == 0:  # no spread: the difference is exact
         out.update(diff_ci_low=out["diff"], diff_ci_high=out["diff"],
                    p_value=1.0 if out["diff"] == 0 else 0.0)
         return out
-    df = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
-    half = stats.t.ppf(0.5 + level / 2, df) * se
+    res = stats.ttest_ind(y, x, equal_var=False)
+    ci = res.confidence_interval(level)
+    pooled = np.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1))
+                     / (x.size + y.size - 2))
     correction = 1 - 3 / (4 * (x.size + y.size) - 9)
-    out.update(diff_ci_low=out["diff"] - half, diff_ci_high=out["diff"] + half,
+    out.update(diff_ci_low=float(ci.low), diff_ci_high=float(ci.high),
                hedges_g=float(out["diff"] / pooled * correction) if pooled > 0 else np.nan,
-               p_value=float(2 * stats.t.sf(abs(out["diff"]) / se, df)))
+               p_value=float(res.pvalue))
     return out
 
 
 def paired_effect(before: Sequence[float], after: Sequence[float], level: float = 0.95) -> dict:
     """Paired effect of after − before within runs.
 
+    The interval and p are :func:`collabsim.effects.paired_difference`'s (scipy's
+    one-sample t on the differences).
+
     Returns:
         ``mean_before``, ``mean_after``, ``diff`` with its t interval
         (``diff_ci_low``/``diff_ci_high``), ``cohen_dz`` and the two-sided
         paired-t ``p_value`` and ``n``.
     """
-    b = np.asarray(before, float)
-    a = np.asarray(after, float)
-    keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
-    d = a - b
-    m, lo, hi = mean_ci(d, level)
-    out = {"mean_before": float(b.mean()) if b.size else np.nan,
-           "mean_after": float(a.mean()) if a.size else np.nan,
-           "diff": m, "diff_ci_low": lo, "diff_ci_high": hi,
-           "cohen_dz": np.nan, "p_value": np.nan, "n": int(d.size)}
-    if d.size >= 2:
-        sd = d.std(ddof=1)
+    d = paired_difference(after, before, level)
+    out = {"mean_before": d["mean_y"], "mean_after": d["mean_x"], "diff": d["effect"],
+           "diff_ci_low": d["ci_low"], "diff_ci_high": d["ci_high"], "cohen_dz": np.nan,
+           "p_value": d["p_value"], "n": d["n"]}
+    if d["n"] == 1:  # one pair: the interval collapses to it
+        out.update(diff_ci_low=d["effect"], diff_ci_high=d["effect"])
+    if d["n"] >= 2:
+        a, b = np.asarray(after, float), np.asarray(before, float)
+        keep = ~(np.isnan(a) | np.isnan(b))
+        sd = (a[keep] - b[keep]).std(ddof=1)
         if sd > 0:
-            out["cohen_dz"] = float(d.mean() / sd)
-            out["p_value"] = float(2 * stats.t.sf(abs(d.mean()) / (sd / np.sqrt(d.size)),
-                                                  d.size - 1))
-        else:
-            out["p_value"] = 1.0 if d.mean() == 0 else 0.0
+            out["cohen_dz"] = float(d["effect"] / sd)
     return out
 
 
@@ -171,9 +190,8 @@ def point_table(res: Results, outcomes: Sequence[str] | None = None,
                 level: float = 0.95) -> pd.DataFrame:
     """Mean and CI over replicates of each outcome at each parameter point (``sample``).
 
-    Vectorised form of :func:`collabsim.runner.mean_ci` (a Sobol design has
-    thousands of points): the same Student-t interval, collapsing to the mean
-    for a single replicate.
+    The Student-t interval of :func:`collabsim.runner.mean_ci`, vectorised
+    (:func:`t_halfwidth`), collapsing to the mean for a single replicate.
 
     Returns:
         Long table: scenario, sample, the parameter values, metric, mean,
@@ -187,8 +205,7 @@ def point_table(res: Results, outcomes: Sequence[str] | None = None,
     long = ok.melt(id_vars=keys, value_vars=cols, var_name="metric").dropna(subset=["value"])
     g = long.groupby([*keys, "metric"], sort=False)["value"]
     agg = g.agg(["mean", "std", "count"]).reset_index()
-    tq = stats.t.ppf(0.5 + level / 2, np.maximum(agg["count"] - 1, 1))
-    half = np.where(agg["count"] > 1, tq * agg["std"] / np.sqrt(agg["count"]), 0.0)
+    half = t_halfwidth(agg["std"], agg["count"], level)
     agg["ci_low"] = agg["mean"] - half
     agg["ci_high"] = agg["mean"] + half
     agg = agg.rename(columns={"count": "n"}).drop(columns="std")

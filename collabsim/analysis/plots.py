@@ -138,12 +138,10 @@ def plot_timeseries(df: pd.DataFrame, path: Path, metrics: Sequence[str], start:
 
 
 def _t_half(wide: pd.DataFrame) -> pd.Series:
-    from scipy import stats
+    from collabsim.analysis.compare import t_halfwidth
 
     n = wide.notna().sum(axis=1)
-    tq = stats.t.ppf(0.975, np.maximum(n - 1, 1))
-    return pd.Series(np.where(n > 1, tq * wide.std(axis=1, ddof=1) / np.sqrt(n), 0.0),
-                     index=wide.index)
+    return pd.Series(t_halfwidth(wide.std(axis=1, ddof=1), n), index=wide.index)
 
 
 def plot_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str], groups: pd.Series,

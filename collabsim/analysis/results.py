@@ -12,13 +12,14 @@ Two layouts are understood:
   ``replicate``.
 
 Both are read into one :class:`Results` with the sweep's column names, so the
-analysis never needs to know which command wrote the directory.
+analysis never needs to know which command wrote the directory. The records
+(:class:`~collabsim.experiments.records.Parameter`, ``META_COLUMNS``) are the ones
+the store writes with, imported from :mod:`collabsim.experiments.records`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,54 +28,15 @@ import numpy as np
 import pandas as pd
 
 from collabsim.errors import CollabsimError
+from collabsim.experiments.records import META_COLUMNS, Parameter
 
 __all__ = ["META_COLUMNS", "Parameter", "Results", "load_results"]
-
-#: Columns of the runs table that are neither parameters nor outcomes.
-META_COLUMNS = ("run_id", "scenario", "sample", "replicate", "seed", "status", "error")
 
 #: Summary columns that describe the run rather than measure it.
 _NOT_OUTCOMES = {"days"}
 
 _KEY_FIELDS = ("key", "path", "key_path", "column", "name")
 _LEVEL_FIELDS = ("levels", "values")
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One declared experiment parameter.
-
-    Attributes:
-        name: The short name the spec gives it.
-        column: Its column in the runs table (usually the scenario key path).
-        bounds: ``(low, high)`` of a range, or None.
-        levels: The values of a grid parameter, or None.
-        keys: The scenario key paths its value is written to.
-        kind: The schema type of those keys (``float``, ``int``, ``bool`` …).
-    """
-
-    name: str
-    column: str
-    bounds: tuple[float, float] | None = None
-    levels: tuple[Any, ...] | None = None
-    keys: tuple[str, ...] = ()
-    kind: str = "float"
-
-    @property
-    def key(self) -> str:
-        """The first key path it sets (for labels and units)."""
-        return self.keys[0] if self.keys else self.column
-
-    def scenario_value(self, x: Any) -> Any:
-        """The value a run's scenario got for design value ``x`` (integers are floored)."""
-        if hasattr(x, "item"):
-            x = x.item()
-        if self.kind == "int" and isinstance(x, float):
-            hi = self.bounds[1] if self.bounds else math.inf
-            return int(min(math.floor(x), hi))
-        if self.kind == "bool":
-            return bool(x)
-        return x
 
 
 @dataclass
@@ -269,17 +231,17 @@ def _declared_parameters(manifest: dict[str, Any], runs: pd.DataFrame) -> list[P
         levels = next((entry[k] for k in _LEVEL_FIELDS if entry.get(k) is not None), None)
         keys = entry.get("keys") or [col]
         kind = entry.get("kind") or _kind_of(runs[col])
-        out.append(Parameter(str(entry.get("name", col)), col,
-                             tuple(float(b) for b in bounds) if bounds else None,
-                             tuple(levels) if levels is not None else None,
-                             tuple(map(str, keys)), str(kind)))
+        out.append(Parameter(str(entry.get("name", col)), tuple(map(str, keys)), str(kind),
+                             levels=tuple(levels) if levels is not None else None,
+                             bounds=tuple(float(b) for b in bounds) if bounds else None,
+                             points=entry.get("points"), column=col))
     if not out:
         problem = manifest.get("problem") or {}
         for i, name in enumerate(problem.get("names") or []):
             if name in runs.columns:
                 b = (problem.get("bounds") or [None] * (i + 1))[i]
-                out.append(Parameter(name, name, tuple(b) if b else None, None, (name,),
-                                     _kind_of(runs[name])))
+                out.append(Parameter(name, (name,), _kind_of(runs[name]),
+                                     bounds=tuple(b) if b else None))
     return out
 
 

@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from collabsim.errors import CollabsimError
+from collabsim.experiments.records import BatchResult
 from collabsim.experiments.spec import Experiment, load_experiment
 from collabsim.experiments.store import MANIFEST, RUNS, TIMESERIES, ResultStore, _read_manifest
 from collabsim.scenario import Scenario
@@ -83,22 +84,6 @@ class RunTask:
     scenario: int
     seed: int
     overrides: dict[str, Any]
-
-
-@dataclass
-class BatchResult:
-    """The results of a batch of runs.
-
-    Attributes:
-        runs: One dict per run: ``run_id``, ``seed``, ``status``, ``error`` and
-            the summary outcomes (none for a failed run).
-        timeseries: ``run_id``, ``day`` and the kept metrics of the ok runs.
-        worker: ``host:pid`` of the process that ran it.
-    """
-
-    runs: list[dict[str, Any]]
-    timeseries: pd.DataFrame | None
-    worker: str = ""
 
 
 def describe_error(exc: BaseException) -> str:

@@ -17,15 +17,13 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from collabsim.experiments.records import Parameter
 from collabsim.rng import stream
-
-if TYPE_CHECKING:
-    from collabsim.experiments.spec import Parameter
 
 __all__ = ["grid_points", "salib_problem", "salib_sample", "sample_points"]
 
@@ -95,7 +93,7 @@ def sample_points(sampler: Any, params: Sequence[Parameter], root_seed: int) -> 
 
     Grid columns hold the levels themselves; LHS/Sobol/Morris columns hold
     SALib's numbers (for integer keys the scenario gets their floor, see
-    :meth:`~collabsim.experiments.spec.Parameter.value`).
+    :meth:`~collabsim.experiments.records.Parameter.value`).
     """
     if sampler.method == "grid":
         return grid_points(params)

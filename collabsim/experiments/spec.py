@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -50,6 +49,8 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from collabsim.errors import CollabsimError
+from collabsim.experiments.records import Parameter, format_errors, loc_text
+from collabsim.experiments.samplers import salib_problem, sample_points
 from collabsim.rng import MAX_SEED, replicate_seeds
 from collabsim.scenario import Scenario, ScenarioError, load_scenario, resolve
 from collabsim.scenario.schema import walk_schema
@@ -315,89 +316,6 @@ def _missing_in(tree: Any, parts: list[str], done: tuple[str, ...] = ()) -> str 
     return _missing_in(tree[head], rest, (*done, head))
 
 
-# ------------------------------------------------------------------- parameters
-@dataclass(frozen=True)
-class Parameter:
-    """A varied parameter, resolved against the schema.
-
-    Attributes:
-        name: Its name in the spec, also its column in ``runs.parquet``.
-        keys: The key paths its value is written to.
-        kind: The schema type of its keys (``float``, ``int``, ``bool``, ``str``, ``value``).
-        levels: Grid levels, or None.
-        bounds: ``(low, high)``, or None.
-        points: Grid points over the bounds, or None.
-        schema_low: The schema's lower bound over all keys, or None.
-        schema_high: The schema's upper bound over all keys, or None.
-    """
-
-    name: str
-    keys: tuple[str, ...]
-    kind: str
-    levels: tuple[Any, ...] | None = None
-    bounds: tuple[float, float] | None = None
-    points: int | None = None
-    schema_low: float | None = None
-    schema_high: float | None = None
-
-    @property
-    def transform(self) -> str:
-        """How a continuous sampler's value becomes the scenario value."""
-        return "floor" if self.kind == "int" else "none"
-
-    def grid_values(self) -> list[Any]:
-        """The values of a full-factorial grid."""
-        if self.levels is not None:
-            return list(self.levels)
-        lo, hi = self.bounds
-        step = (hi - lo) / (self.points - 1)
-        vals = [lo + i * step for i in range(self.points)]
-        if self.kind == "int":
-            return list(dict.fromkeys(round(v) for v in vals))
-        return vals
-
-    def salib_bounds(self) -> list[float]:
-        """Bounds in the SALib problem: integers are sampled on [low, high + 1) and floored."""
-        lo, hi = self.bounds
-        return [float(lo), float(hi) + 1.0] if self.kind == "int" else [float(lo), float(hi)]
-
-    def value(self, x: Any) -> Any:
-        """The scenario value for a design value ``x`` (a level, or a sampler's number)."""
-        if hasattr(x, "item"):
-            x = x.item()
-        if self.kind == "int" and isinstance(x, float):
-            return int(min(math.floor(x), self.bounds[1] if self.bounds else math.inf))
-        if self.kind == "float" and isinstance(x, int | float) and not isinstance(x, bool):
-            return float(x)
-        return x
-
-    def overrides(self, x: Any) -> dict[str, Any]:
-        """The key-path overrides that put design value ``x`` into a scenario."""
-        v = self.value(x)
-        return {k: v for k in self.keys}
-
-    def candidates(self) -> list[Any]:
-        """Values checked against every base scenario when the spec loads."""
-        if self.levels is not None:
-            return list(self.levels)
-        lo, hi = self.bounds
-        return [self.value(lo), self.value(hi) if self.kind != "int" else int(hi)]
-
-    def describe(self) -> dict[str, Any]:
-        """The manifest entry (``name``, ``column``, ``keys``, ``bounds`` or ``levels``)."""
-        out: dict[str, Any] = {"name": self.name, "column": self.name, "key_path": self.name,
-                               "keys": list(self.keys), "kind": self.kind}
-        if self.levels is not None:
-            out["levels"] = list(self.levels)
-        else:
-            out["bounds"] = list(self.bounds)
-            out["transform"] = self.transform
-            if self.points is not None:
-                out["points"] = self.points
-        out["schema_bounds"] = [self.schema_low, self.schema_high]
-        return out
-
-
 # --------------------------------------------------------------------- the experiment
 @dataclass
 class Experiment:
@@ -445,14 +363,10 @@ class Experiment:
 
     def problem(self) -> dict[str, Any] | None:
         """The SALib problem (``num_vars``, ``names``, ``bounds``); None for a grid."""
-        from collabsim.experiments.samplers import salib_problem
-
         return None if self.sampler == "grid" else salib_problem(self.parameters)
 
     def points(self) -> pd.DataFrame:
         """The parameter points: one row per sample (SALib's row order), one column each."""
-        from collabsim.experiments.samplers import sample_points
-
         return sample_points(self.spec.sampler, self.parameters, self.spec.root_seed)
 
     def design(self) -> pd.DataFrame:
@@ -509,12 +423,7 @@ def _build_design(exp: Experiment) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- loading
-def _loc_text(loc: tuple[Any, ...]) -> str:
-    parts = []
-    for p in loc:
-        s = str(p)
-        parts.append(f'"{s}"' if any(c in s for c in ".* ") else s)
-    return ".".join(parts) or "(top level)"
+_loc_text = loc_text
 
 
 def _allowed(loc: tuple[Any, ...]) -> list[str]:
@@ -528,31 +437,24 @@ def _allowed(loc: tuple[Any, ...]) -> list[str]:
     return []
 
 
+def _shown_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    if loc[:1] == ("sampler",) and len(loc) > 1 and loc[1] in _SAMPLER_MODELS:
+        return ("sampler", *loc[2:])  # drop the discriminator pydantic adds
+    return loc
+
+
+def _sampler_error(err: dict[str, Any]) -> str | None:
+    if err["type"] not in ("union_tag_invalid", "union_tag_not_found"):
+        return None
+    got = err.get("input", {})
+    got = got.get("method") if isinstance(got, dict) else got
+    return (f"sampler.method: unknown sampler {got!r}; allowed: {', '.join(SAMPLERS)} "
+            "(latin = lhs)")
+
+
 def _format_errors(exc: ValidationError, origin: str) -> list[str]:
-    lines = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        if loc[:1] == ("sampler",) and len(loc) > 1 and loc[1] in _SAMPLER_MODELS:
-            shown = ("sampler", *loc[2:])  # drop the discriminator pydantic adds
-        else:
-            shown = loc
-        where = _loc_text(shown)
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed(loc[:-1])
-            hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
-            lines.append(f"{origin}: {where}: unknown key{hint}")
-        elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            got = err.get("input", {})
-            got = got.get("method") if isinstance(got, dict) else got
-            lines.append(f"{origin}: sampler.method: unknown sampler {got!r}; allowed: "
-                         f"{', '.join(SAMPLERS)} (latin = lhs)")
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            given = err.get("input")
-            got = "" if isinstance(given, dict | list) or err["type"] == "missing" \
-                else f" (got {given!r})"
-            lines.append(f"{origin}: {where}: {msg}{got}")
-    return lines
+    return format_errors(exc, origin, ExperimentSpec, allowed=_allowed, shown=_shown_loc,
+                         special=_sampler_error)
 
 
 def _read_spec_file(source: str | Path) -> tuple[dict[str, Any], Path]:

@@ -44,9 +44,10 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from collabsim.errors import CollabsimError
+from collabsim.experiments.records import META_COLUMNS, BatchResult
+from collabsim.experiments.samplers import sampler_seed
 
 if TYPE_CHECKING:
-    from collabsim.experiments.runners import BatchResult
     from collabsim.experiments.spec import Experiment
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,6 @@ RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
 PARTS = "parts"
 LOCK = ".lock"
-#: Columns of runs.parquet before the parameters.
-META_COLUMNS = ("run_id", "scenario", "sample", "replicate", "seed", "status", "error")
 _PART_META = ("run_id", "seed", "status", "error")
 _ROW_GROUP_ROWS = 262_144
 _PACKAGES = ("collabsim", "mesa", "numpy", "pandas", "SALib", "dask", "distributed",
@@ -247,8 +246,6 @@ class ResultStore:
             salib = {"calc_second_order": spec.sampler.calc_second_order}
         elif spec.sampler.method == "morris":
             salib = {"num_levels": spec.sampler.num_levels}
-        from collabsim.experiments.samplers import sampler_seed
-
         return {
             "format": FORMAT,
             "name": spec.name,

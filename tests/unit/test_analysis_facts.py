@@ -35,11 +35,14 @@ def test_facts_1_to_3_from_a_comparison(tmp_path):
     lic = {"applications_submitted_per_month_before": 20, "permits_issued_per_month_before": 16}
     d = _compare_dir(tmp_path / "cmp", {
         "spp_irt": {**lic, "applications_submitted_per_month_after": 25,
-                    "permits_issued_per_month_after": 21, "levy_target_share_final": 0.0},
+                    "permits_issued_per_month_after": 21, "levy_target_share_final": 0.0,
+                    "levy_target_share_after": 0.0},
         "pbg": {**lic, "applications_submitted_per_month_after": 9,
-                "permits_issued_per_month_after": 2, "levy_target_share_final": 0.4},
+                "permits_issued_per_month_after": 2, "levy_target_share_final": 0.4,
+                "levy_target_share_after": 0.4},
         "pbg_repaired": {**lic, "applications_submitted_per_month_after": 21,
-                         "permits_issued_per_month_after": 18, "levy_target_share_final": 1.0},
+                         "permits_issued_per_month_after": 18, "levy_target_share_final": 1.0,
+                         "levy_target_share_after": 1.0},
     })
     checks = check_facts(load_results(d))
     assert _status(checks, 1) == "holds"

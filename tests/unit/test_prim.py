@@ -98,9 +98,10 @@ def _grid_results(levy, replications: int = 4, scenarios: tuple[str, ...] = ("pb
                              "agencies.*.regulation_ready": reg,
                              "levy_target_share_final": levy(sc, lc, res, reg) + 0.01 * r})
     runs = pd.DataFrame(rows)
-    params = [Parameter("leader_commitment", "agencies.*.leader_commitment", levels=(0.3, 0.8)),
-              Parameter("resources", "agencies.*.resources", levels=(0.45, 0.9)),
-              Parameter("regulation_ready", "agencies.*.regulation_ready",
+    params = [Parameter("leader_commitment", column="agencies.*.leader_commitment",
+                        levels=(0.3, 0.8)),
+              Parameter("resources", column="agencies.*.resources", levels=(0.45, 0.9)),
+              Parameter("regulation_ready", column="agencies.*.regulation_ready",
                         levels=(False, True), kind="bool")]
     assert runs["agencies.*.regulation_ready"].dtype == np.bool_
     return Results(Path("."), "sweep", runs, None, {}, "grid", params,
