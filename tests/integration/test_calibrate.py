@@ -68,11 +68,11 @@ def test_killed_calibration_continues(tmp_path):
 @pytest.mark.slow
 def test_calibrate_shipped_spec_tiny_budget(tmp_path, capsys):
     out = tmp_path / "cal"
-    args = ["calibrate", "jambi", "--out", str(out), "--sequential", "--population-size", "3",
-            "--budget", "48", "--max-generations", "1", "--predictive-draws", "2", "--quiet"]
+    args = ["calibrate", "jambi", "--out", str(out), "--sequential", "--population-size", "2",
+            "--budget", "40", "--max-generations", "1", "--predictive-draws", "2", "--quiet"]
     assert main(args) == 0
     post = pd.read_parquet(out / "posterior.parquet")
-    assert len(post) == 3
+    assert len(post) == 2
     assert {"beta_citizen", "pbg_value_of_time", "weight", "distance", "seed"} <= set(post)
     assert post["weight"].sum() == pytest.approx(1.0)
     val = pd.read_csv(out / "validation.csv")
@@ -81,10 +81,7 @@ def test_calibrate_shipped_spec_tiny_budget(tmp_path, capsys):
             "met", "source"} <= set(val)
     assert (out / "posterior_marginals.png").stat().st_size > 0
     manifest = json.loads((out / "calibration.json").read_text())
-    assert manifest["generations"] == 1 and manifest["abc_runs"] <= 48
-    # the same command again: nothing left to do within --max-generations 1, outputs rewritten
-    assert main(args) == 0
-    assert json.loads((out / "calibration.json").read_text())["generations"] == 1
+    assert manifest["generations"] == 1 and manifest["abc_runs"] <= 40
     capsys.readouterr()
     # another spec (here: another root seed) into the same directory is refused in one line
     import shutil
