@@ -21,6 +21,14 @@ def _pyplot():
     return plt
 
 
+def _log_axis(axis, set_scale) -> None:
+    """A log axis labelled at its major ticks only (minor labels overlap)."""
+    from matplotlib.ticker import NullFormatter
+
+    set_scale("log")
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _prior_density(pr: Prior, x: np.ndarray) -> np.ndarray:
     inside = (x >= pr.low) & (x <= pr.high)
     if pr.distribution == "loguniform":
@@ -56,7 +64,7 @@ def plot_marginals(post: pd.DataFrame, priors: list[Prior], path: str | Path) ->
         ax.plot(grid, _prior_density(pr, grid), color="black", lw=1.2, ls="--",
                 label=f"prior ({pr.distribution})")
         if pr.distribution == "loguniform":
-            ax.set_xscale("log")
+            _log_axis(ax.xaxis, ax.set_xscale)
         ax.set_xlabel(pr.name)
         ax.set_ylabel("density")
     for ax in list(axes.flat)[n:]:
@@ -98,9 +106,9 @@ def plot_pairs(post: pd.DataFrame, priors: list[Prior], path: str | Path) -> Pat
                 ax.set_xlim(pj.low, pj.high)
                 ax.set_ylim(pi.low, pi.high)
                 if pj.distribution == "loguniform":
-                    ax.set_xscale("log")
+                    _log_axis(ax.xaxis, ax.set_xscale)
                 if pi.distribution == "loguniform":
-                    ax.set_yscale("log")
+                    _log_axis(ax.yaxis, ax.set_yscale)
             if i == n - 1:
                 ax.set_xlabel(pj.name, fontsize=8)
             if j == 0:
