@@ -19,6 +19,7 @@ import pandas as pd
 from collabsim.analysis import compare as cmp
 from collabsim.analysis.discovery import Discovery, default_rules, discover, parse_rule, prim_table
 from collabsim.analysis.facts import FactCheck, check_facts, facts_table
+from collabsim.analysis.levers import lever_cost_effectiveness
 from collabsim.analysis.results import Results, load_results
 from collabsim.analysis.sensitivity import Sensitivity, sensitivity
 from collabsim.errors import CollabsimError
@@ -34,6 +35,10 @@ BEFORE_AFTER = ("applications_submitted_per_month", "permits_issued_per_month",
                 "mean_processing_days", "mean_trust", "mean_commitment", "mean_officer_effort")
 
 MAX_NETWORK_PANELS = 4
+
+#: Names in the analysis of the tables a comparison directory holds (effects.csv ...).
+COMPARE_TABLE_NAMES = {"effects": "collaboration_effects", "differences": "differences",
+                       "cost_effectiveness": "cost_effectiveness"}
 
 
 @dataclass
@@ -148,6 +153,11 @@ def _tables(an: Analysis) -> None:
         t["point_summary"] = cmp.point_table(res)
         t["factor_levels"] = cmp.factor_level_table(res)
         t["factor_effects"] = cmp.factor_effects(res)
+        levers = lever_cost_effectiveness(res)
+        if len(levers):
+            t["lever_cost_effectiveness"] = levers
+    for name, table in res.tables.items():  # what `collabsim compare` computed
+        t[COMPARE_TABLE_NAMES.get(name, name)] = table
     t["failed_runs"] = res.failed[["run_id", "scenario", "sample", "replicate", "seed", "error"]]
 
 
@@ -174,6 +184,63 @@ def _figures(an: Analysis, formats: Sequence[str]) -> None:
 
 def _fig_path(an: Analysis, name: str) -> Path:
     return an.out / "figures" / f"{name}.png"
+
+
+def base_scenarios(res: Results) -> list:
+    """The scenarios the runs started from, fully resolved, as the results record them.
+
+    A comparison's are its ``scenarios/NAME.toml`` copies (variants and
+    interventions included, with its ``--set``); a sweep's are its spec's bases
+    with the spec's ``[set]`` (and run length) applied. Scenarios that cannot be
+    read are left out.
+    """
+    from collabsim.analysis.rerun import _scenario_source
+    from collabsim.scenario import load_scenario
+
+    spec = res.spec
+    fixed = dict(spec.get("set") or {})
+    fixed.update(res.manifest.get("overrides") or {})
+    if res.kind == "sweep" and spec.get("steps"):
+        fixed.setdefault("steps", spec["steps"])
+    out = []
+    for name in res.scenarios:
+        try:
+            out.append(load_scenario(_scenario_source(res, name), fixed or None))
+        except CollabsimError:
+            continue
+    return out
+
+
+def intervention_marks(res: Results) -> list[tuple[int, str]]:
+    """``(day, label)`` of the interventions of the runs, for the time-series figures.
+
+    An intervention whose day a sweep varies (``interventions.N.day``) is marked
+    at each of the days the design gave it.
+    """
+    from collabsim.analysis.plots import intervention_markers
+
+    scenarios = base_scenarios(res)
+    marks = intervention_markers(scenarios, prefix=len(scenarios) > 1)
+    varied = {}
+    for p in res.parameters:
+        for key in p.keys:
+            parts = key.split(".")
+            if len(parts) == 3 and parts[0] == "interventions" and parts[2] == "day":
+                varied[parts[1]] = p.column
+    if not varied:
+        return marks
+    out = []
+    for sc in scenarios:
+        for i, iv in enumerate(getattr(sc, "interventions", [])):
+            label = iv.label or ", ".join(iv.set)
+            col = varied.get(str(i), varied.get("*"))
+            if col is None:
+                continue
+            drop = f"{sc.name}: {label}" if len(scenarios) > 1 else label
+            marks = [m for m in marks if m != (iv.day, drop)]
+            for day in sorted(pd.unique(res.ok[col].dropna())):
+                out.append((int(day), f"day {int(day)}: {drop}"))
+    return sorted(set(marks + out))
 
 
 def _start_day(res: Results) -> int | None:
@@ -223,13 +290,16 @@ def _timeseries_figure(an: Analysis, formats: Sequence[str]) -> Figure | None:
     groups, how, spread = _run_groups(res)
     ts = res.timeseries[res.timeseries["run_id"].isin(groups.index)]
     start = _start_day(res)
+    marks = intervention_marks(res)
     paths = plot_bands(ts, _fig_path(an, "timeseries_bands"), metrics, groups, start=start,
-                       spread=spread, formats=formats)
+                       spread=spread, formats=formats, markers=marks)
     return Figure("timeseries_bands", "Time series with uncertainty bands", (
         f"Daily metrics ({how}); daily flows as 30-day moving means. Line: mean over runs; "
         "dark band: 95 % confidence interval of that mean (Student t over runs)"
         + ("; light band: 5–95 % of runs, the spread the design's parameters cause" if spread
-           else "") + ("; dashed line: collaboration start." if start is not None else ".")
+           else "") + ("; dashed line: collaboration start" if start is not None else "")
+        + ("; dotted lines: interventions (" + "; ".join(f"day {d}: {lab}" for d, lab in marks)
+           + ")" if marks else "") + "."
     ), paths)
 
 

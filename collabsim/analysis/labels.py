@@ -56,6 +56,19 @@ UNITS: dict[str, str] = {
     "restriction_phase": "restriction phase (0–3)",
 }
 
+#: Units of the run totals of a summary (``permits_issued_total_after`` …).
+_TOTAL_UNITS = {
+    "cost_total": "cost (kRp)",
+    "cost_staff_total": "officers' time cost (kRp)",
+    "cost_campaigns_total": "campaigns cost (kRp)",
+    "cost_interventions_total": "interventions cost (kRp)",
+    "officer_days_total": "officer-days",
+    "permits_issued_total": "permits issued (count)",
+    "applications_submitted_total": "applications (count)",
+    "levy_collected_total": "levy collected (kRp)",
+    "trips_total": "trips (count)",
+}
+
 #: Labels of summary outcomes whose window changes what the daily metric means.
 _WINDOW_UNITS = {
     "levy_target_share": "levy collected ÷ levy due in the window (0–1+)",
@@ -79,6 +92,10 @@ def _split(col: str) -> tuple[str, str]:
 def outcome_unit(col: str) -> str:
     """The unit label of a summary outcome (``permits_issued_per_month_after`` → a rate)."""
     base, phase = _split(col)
+    if col in _TOTAL_UNITS or base in _TOTAL_UNITS:
+        return _TOTAL_UNITS.get(col) or _TOTAL_UNITS[base]
+    if base == "officer_days" and phase:
+        return "officer-days"
     if phase in ("before start", "after start") and base in _WINDOW_UNITS:
         return _WINDOW_UNITS[base]
     if base.endswith("_per_month"):

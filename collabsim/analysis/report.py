@@ -331,7 +331,9 @@ def _findings_section(an: Analysis) -> str:
                 + _effects_table(eff[eff.metric.isin(key)],
                                  {"reference": "reference", "scenario": "scenario"},
                                  ("mean, reference", "mean, scenario")))
+    out += _comparison_findings(an)
     out += _sensitivity_findings(an)
+    out += _lever_findings(an)
     fe = an.tables.get("factor_effects")
     if fe is not None and not fe.empty and (an.sensitivity is None):
         strongest = (fe[fe.metric.isin(key[:1])].assign(abs_g=lambda d: d.hedges_g.abs())
@@ -384,6 +386,118 @@ def _effects_table(eff: pd.DataFrame, keys: dict[str, str], means: tuple[str, st
                     "Hedges' g": _fmt_num(r["hedges_g"], 2), "p": _fmt_p(r["p_value"])})
         rows.append(row)
     return _table(pd.DataFrame(rows), numeric=(*means, "difference [95 % CI]", "Hedges' g", "p"))
+
+
+def _measure_units(measure: str) -> tuple[str, str, str]:
+    from collabsim.analysis.levers import MEASURE_UNITS
+
+    return MEASURE_UNITS.get(measure, ("effect", "cost", "effect / cost"))
+
+
+def _comparison_findings(an: Analysis) -> str:
+    """What `collabsim compare` computed: effects, differences, cost-effectiveness."""
+    out = ""
+    fx = an.tables.get("collaboration_effects")
+    if fx is not None and not fx.empty:
+        rows = []
+        for r in fx.to_dict("records"):
+            f, c = _pair(r["factual"], r["counterfactual"])
+            rows.append({"scenario": r["scenario"], "outcome": outcome_label(r["metric"]),
+                         "with the joint arrangement": f, "never joint": c,
+                         "effect [95 % CI]": _ci(r["effect"], r["ci_low"], r["ci_high"]),
+                         "relative": (f"{r['relative']:+.0%}" if np.isfinite(r["relative"])
+                                      else "n/a"),
+                         "p": _fmt_p(r["p_value"]), "pairs": int(r["n"])})
+        out += ("<h3>Effect of the joint arrangement (counterfactual)</h3><p class=\"meta\">"
+                "Each scenario against its never-joint counterfactual: the same scenario and "
+                "seeds, the joint arrangement never starting, both summarised over the same "
+                "windows (effects.csv). Effect = with − never joint, mean of the paired "
+                "differences with a paired-t 95 % CI; relative = effect ÷ never-joint mean; "
+                "two-sided p.</p>"
+                + _table(pd.DataFrame(rows), numeric=("with the joint arrangement",
+                                                      "never joint", "effect [95 % CI]",
+                                                      "relative", "p")))
+    diffs = an.tables.get("differences")
+    if diffs is not None and not diffs.empty:
+        rows = []
+        for r in diffs.to_dict("records"):
+            v, b = _pair(r["value"], r["baseline_value"])
+            rows.append({"scenario": r["scenario"], "baseline": r["baseline"],
+                         "outcome": outcome_label(r["metric"]), "scenario mean": v,
+                         "baseline mean": b,
+                         "difference [95 % CI]": _ci(r["difference"], r["ci_low"],
+                                                     r["ci_high"]),
+                         "p": _fmt_p(r["p_value"]), "pairs": int(r["n"])})
+        out += ("<h3>Difference from the baseline</h3><p class=\"meta\">Every scenario minus "
+                "the first, paired by replicate on common random numbers (differences.csv): "
+                "mean of the paired differences with a paired-t 95 % CI, two-sided p.</p>"
+                + _table(pd.DataFrame(rows), numeric=("scenario mean", "baseline mean",
+                                                      "difference [95 % CI]", "p")))
+    cost = an.tables.get("cost_effectiveness")
+    if cost is not None and not cost.empty:
+        rows = []
+        for r in cost.to_dict("records"):
+            e_unit, c_unit, r_unit = _measure_units(r["measure"])
+            ratio = ("n/a (no extra cost)" if np.isfinite(r["extra_cost"]) and
+                     r["extra_cost"] <= 0 else _ci(r["ratio"], r["ci_low"], r["ci_high"]))
+            rows.append({"scenario": r["scenario"], "baseline": r["baseline"],
+                         "measure": r["measure"],
+                         "extra effect": f"{_fmt_num(r['extra_effect'])} {e_unit}",
+                         "extra cost": f"{_fmt_num(r['extra_cost'])} {c_unit}",
+                         "effect per extra cost [95 % CI]": f"{ratio} {r_unit}"
+                         if not ratio.startswith("n/a") else ratio,
+                         "pairs": int(r["n"])})
+        out += ("<h3>Cost-effectiveness against the baseline</h3><p class=\"meta\">What each "
+                "scenario gains per unit of extra cost against the first (cost_effectiveness."
+                "csv): ratio of the mean paired differences after the start, with a 95 % "
+                "paired bootstrap CI (n/a with fewer than three pairs); costs in kRp "
+                "(1 bn Rp = 10⁶ kRp), officer-days for the mobility measure.</p>"
+                + _table(pd.DataFrame(rows), numeric=("extra effect", "extra cost",
+                                                      "effect per extra cost [95 % CI]")))
+    return out
+
+
+def _lever_label(an: Analysis, column: str) -> str:
+    """A lever's name; an intervention's field is named with the intervention's label."""
+    parts = column.split(".")
+    if len(parts) == 3 and parts[0] == "interventions" and parts[1].isdigit():
+        from collabsim.analysis.analyze import base_scenarios
+
+        for sc in base_scenarios(an.results):
+            ivs = getattr(sc, "interventions", [])
+            if int(parts[1]) < len(ivs):
+                what = ivs[int(parts[1])].label or ", ".join(ivs[int(parts[1])].set)
+                return f"{parts[2].replace('_', ' ')} of: {what}"
+    return short_parameter(column)
+
+
+def _lever_findings(an: Analysis) -> str:
+    """A sweep's levers ranked by effect per extra cost (lever_cost_effectiveness)."""
+    levers = an.tables.get("lever_cost_effectiveness")
+    if levers is None or levers.empty:
+        return ""
+    rows = []
+    for r in levers.to_dict("records"):
+        effect = _ci(r["effect"], r["effect_ci_low"], r["effect_ci_high"])
+        rows.append({"measure": r["measure"], "rank": int(r["rank"]),
+                     "lever": _lever_label(an, str(r["parameter"])),
+                     "move": f"{_fmt_value(r['from_level'])} → {_fmt_value(r['to_level'])}",
+                     "effect [95 % CI]": f"{effect} {r['effect_unit']}",
+                     "extra cost": f"{_fmt_num(r['extra_cost'])} {r['cost_unit']}",
+                     "effect per extra cost [95 % CI]":
+                         (f"{_ci(r['ratio'], r['ci_low'], r['ci_high'])} {r['ratio_unit']}"
+                          if np.isfinite(r["ratio"]) else "n/a"),
+                     "reading": r["reading"], "runs paired": int(r["n"])})
+    return ("<h3>Levers ranked by effect per extra cost</h3><p class=\"meta\">For each varied "
+            "parameter, the move from its lowest to its highest level, paired on scenario, "
+            "replicate (common seeds) and every other parameter; a move that saves money is "
+            "read the costlier way round, so each ratio is what the extra spending buys "
+            "(sampled designs: regression slopes over the sampled range). Effect: paired-t "
+            "95 % CI; ratio: 95 % paired bootstrap CI; costs after the start "
+            "(1 bn Rp = 10⁶ kRp). Ranked per measure: moves that save money and gain first, "
+            "then by effect per extra cost (lever_cost_effectiveness).</p>"
+            + _table(pd.DataFrame(rows), numeric=("effect [95 % CI]", "extra cost",
+                                                  "effect per extra cost [95 % CI]")))
 
 
 def _sensitivity_findings(an: Analysis) -> str:

@@ -30,10 +30,13 @@ import pandas as pd
 from collabsim.errors import CollabsimError
 from collabsim.experiments.records import META_COLUMNS, Parameter
 
-__all__ = ["META_COLUMNS", "Parameter", "Results", "load_results"]
+__all__ = ["COMPARE_TABLES", "META_COLUMNS", "Parameter", "Results", "load_results"]
 
 #: Summary columns that describe the run rather than measure it.
 _NOT_OUTCOMES = {"days"}
+
+#: Tables ``collabsim compare`` writes besides its runs (NAME.csv), read when present.
+COMPARE_TABLES = ("effects", "differences", "cost_effectiveness")
 
 _KEY_FIELDS = ("key", "path", "key_path", "column", "name")
 _LEVEL_FIELDS = ("levels", "values")
@@ -53,6 +56,11 @@ class Results:
         parameters: The declared parameters present as columns.
         outcomes: Numeric summary outcome columns.
         problem: The SALib problem (``names``, ``bounds``, ``num_vars``), or None.
+        tables: What ``collabsim compare`` computed besides the runs, by name:
+            ``effects`` (effects.csv: the joint arrangement vs its never-joint
+            counterfactual), ``differences`` (differences.csv: every scenario
+            minus the first, paired on common seeds) and ``cost_effectiveness``
+            (cost_effectiveness.csv); only those present.
     """
 
     path: Path
@@ -64,6 +72,7 @@ class Results:
     parameters: list[Parameter] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
     problem: dict[str, Any] | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -172,8 +181,10 @@ def _load_compare(path: Path) -> Results:
         ts = raw.merge(keys, on=["scenario", "replicate"], how="inner")
         ts = ts.drop(columns=["scenario", "replicate", "seed"], errors="ignore")
     manifest = _read_manifest(path / "manifest.json")  # steps, citizens, overrides, seeds
+    tables = {name: _read_table(path / f"{name}.csv") for name in COMPARE_TABLES
+              if (path / f"{name}.csv").is_file()}
     return Results(path, "compare", runs, ts, manifest, None, [], _outcome_columns(runs, []),
-                   None)
+                   None, tables)
 
 
 def _read_manifest(p: Path) -> dict[str, Any]:
