@@ -178,7 +178,7 @@ class NetworkBoard(Board):
                 ha = "left" if ux > 0.35 else "right" if ux < -0.35 else "center"
                 va = "bottom" if uy > 0.35 else "top" if uy < -0.35 else "center"
                 self.patrol.append(ax.text(
-                    nd.x + 0.2 * ux, nd.y + 0.2 * uy, "", fontsize=6.5, ha=ha, va=va,
+                    nd.x + 0.27 * ux, nd.y + 0.27 * uy, "", fontsize=6.5, ha=ha, va=va,
                     color="#222", zorder=7, bbox=patrol_box))
         self.dynamic = [*self.ties, *self.tie_labels, self.flight, *self.flight_labels,
                         self.nodes, *codes, *self.patrol]
