@@ -37,26 +37,34 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "calibrate": ("pyabc",),
 }
 
-HEADLINE = [
-    ("applications_submitted_per_month_before", "applications / month, before"),
-    ("applications_submitted_per_month_after", "applications / month, after"),
-    ("permits_issued_per_month_before", "permits issued / month, before"),
-    ("permits_issued_per_month_after", "permits issued / month, after"),
-    ("mean_processing_days_before", "mean processing days, before"),
-    ("mean_processing_days_after", "mean processing days, after"),
-    ("levy_target_share_before", "levy ÷ target, before"),
-    ("levy_target_share_after", "levy ÷ target, after"),
-    ("informal_share_before", "informal share, before"),
-    ("informal_share_after", "informal share, after"),
-]
+def _headline() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Headline rows (summary key, label) derived from the declared metrics.
 
-MOBILITY_HEADLINE = [
-    ("mobility_index_enforcement", "mobility index, enforcement"),
-    ("compliance_rate_enforcement", "compliance, enforcement"),
-    ("awareness_rate_enforcement", "awareness, enforcement"),
-    ("checkpoint_gaps_enforcement", "checkpoint gaps, enforcement"),
-    ("checkpoint_overlaps_enforcement", "checkpoint overlaps, enforcement"),
-]
+    Flows marked ``headline`` give per-month rows before and after the start,
+    levels their before/after means, mobility's phase metrics their
+    enforcement-phase mean; the licensing service's window shares follow.
+    """
+    from collabsim.metrics import declared_metrics
+
+    lic, mob = [], []
+    for m in declared_metrics(["licensing"]):
+        if not m.headline:
+            continue
+        for w in ("before", "after"):
+            if m.kind == "flow":
+                lic.append((f"{m.name}_per_month_{w}", f"{m.label} / month, {w}"))
+            elif m.kind == "level":
+                lic.append((f"{m.name}_{w}", f"{m.label}, {w}"))
+    for key, label in (("levy_target_share", "levy ÷ target"), ("informal_share",
+                                                                 "informal share")):
+        lic += [(f"{key}_{w}", f"{label}, {w}") for w in ("before", "after")]
+    for m in declared_metrics(["mobility"]):
+        if m.headline and m.phases:
+            mob.append((f"{m.name}_enforcement", f"{m.label}, enforcement"))
+    mob += [("checkpoint_gaps_enforcement", "checkpoint gaps, enforcement"),
+            ("checkpoint_overlaps_enforcement", "checkpoint overlaps, enforcement")]
+    return lic, mob
+
 
 PLOT_METRICS = ["applications_submitted", "permits_issued", "backlog", "mean_processing_days",
                 "levy_share_30d", "informal_share", "mean_trust", "mean_commitment",
@@ -127,9 +135,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                     start=scenario.collaboration_start, title=f"{scenario.name}, seed {res.seed}",
                     markers=intervention_markers([scenario]))
     print(f"{scenario.name}: {len(res.timeseries)} days, seed {res.seed} -> {out}/")
-    for key, label in [*HEADLINE, *MOBILITY_HEADLINE]:
+    for key, label in [*_headline()[0], *_headline()[1]]:
         if key in res.summary:
-            print(f"  {label:<36} {res.summary[key]:>12.2f}")
+            print(f"  {label:<46} {res.summary[key]:>10.2f}")
     return 0
 
 
@@ -139,12 +147,12 @@ def _fmt(row) -> str:
     return f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
 
 
-def headline_table(table, keys=HEADLINE):
+def headline_table(table, keys=None):
     """Wide table: one row per headline metric, one column per scenario (mean [95 % CI])."""
     import pandas as pd
 
     rows = {}
-    for key, label in keys:
+    for key, label in keys if keys is not None else [*_headline()[0], *_headline()[1]]:
         part = table[table.metric == key]
         if len(part):
             rows[label] = {r["scenario"]: _fmt(r) for _, r in part.iterrows()}
@@ -191,7 +199,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     table.to_csv(out / "compare.csv", index=False)
     summaries.to_csv(out / "runs.csv", index=False)
     ts.to_parquet(out / "timeseries.parquet", index=False)
-    wide = headline_table(table, [*HEADLINE, *MOBILITY_HEADLINE])
+    wide = headline_table(table, [*_headline()[0], *_headline()[1]])
     wide.to_csv(out / "headline.csv")
     (out / "manifest.json").write_text(json.dumps(_compare_manifest(args, scenarios, overrides,
                                                                     out), indent=2))
@@ -274,7 +282,7 @@ def difference_headline(diffs):
     """Wide table of differences: one row per metric, one column per scenario."""
     import pandas as pd
 
-    labels = {**dict([*HEADLINE, *MOBILITY_HEADLINE]),
+    labels = {**dict([*_headline()[0], *_headline()[1]]),
               "informal_per_month_after": "informal needs / month, after",
               "cost_total": "cost of the run (kRp)",
               "cost_total_after": "cost after the start (kRp)"}
@@ -304,7 +312,7 @@ def effect_headline(effects):
     """Wide table of the collaboration's effects: one row per headline metric, one column each."""
     import pandas as pd
 
-    labels = {**dict([*HEADLINE, *MOBILITY_HEADLINE]),
+    labels = {**dict([*_headline()[0], *_headline()[1]]),
               "informal_per_month_after": "informal needs / month, after"}
     rows: dict = {}
     for _, r in effects.iterrows():

@@ -27,7 +27,7 @@ from collabsim.interventions import Event, Timeline, daily_costs
 from collabsim.network import build_collaboration_network, build_social_network
 from collabsim.rng import entropy_seed, stream
 from collabsim.scenario import Scenario, ScenarioError, load_scenario
-from collabsim.services import LicensingService, MobilityService
+from collabsim.services import SERVICES
 
 __all__ = ["DEFAULT_PRESET", "FLAT_PARAMETERS", "CollabModel"]
 
@@ -80,11 +80,7 @@ class CollabModel(mesa.Model):
         self.build_agencies()
         self.build_officers()
         self.build_citizens()
-        self.licensing = (LicensingService(self, cfg.licensing)
-                          if cfg.licensing is not None else None)
-        self.mobility = (MobilityService(self, cfg.mobility)
-                         if cfg.mobility is not None else None)
-        self.services = [s for s in (self.licensing, self.mobility) if s is not None]
+        self.build_services()
         self.levy_target_per_year = (cfg.licensing.levy_annual_target * self.scale
                                      if cfg.licensing else 0.0)
         self.officer_time = np.zeros(self.officers.n)
@@ -185,10 +181,10 @@ class CollabModel(mesa.Model):
             before, after = old.agencies[agency.key], new.agencies[agency.key]
             if before != after:
                 self._update_agency(agency, before, after)
-        if new.licensing is not None and self.licensing is not None:
-            self.licensing.reconfigure(new.licensing)
-        if new.mobility is not None and self.mobility is not None:
-            self.mobility.params = new.mobility
+        for service in self.services:
+            params = self.service_params(service.name, new)
+            if params is not None:
+                service.reconfigure(params)
         self.config = new
         self.levy_target_per_year = (new.licensing.levy_annual_target * self.scale
                                      if new.licensing else 0.0)
@@ -251,16 +247,37 @@ class CollabModel(mesa.Model):
             self.log("officers_retired", agency=agency.key, n=len(agency.patrol) - n)
         agency.n_patrol = n
 
+    def build_services(self) -> None:
+        """Build every registered service the scenario configures, in registry order.
+
+        Each is also an attribute named after it (``model.licensing``, None when
+        absent); ``self.services`` lists those present, in the order they step.
+        """
+        self.services = []
+        for spec in SERVICES.values():
+            params = self.service_params(spec.name)
+            service = spec.cls(self, params) if params is not None else None
+            setattr(self, spec.name, service)
+            if service is not None:
+                self.services.append(service)
+
+    def service_params(self, name: str, config: Scenario | None = None) -> Any:
+        """The parameters of service ``name`` in ``config`` (default: the current one)."""
+        cfg = config or self.config
+        spec = SERVICES[name]
+        if spec.builtin:
+            return getattr(cfg, name, None)
+        raw = cfg.services.get(name)
+        return None if raw is None else spec.params_model.model_validate(raw)
+
+    @property
+    def metrics(self) -> list:
+        """The metrics declared by the services present, then the model's own."""
+        return metrics.declared_metrics([s.name for s in self.services])
+
     def reporters(self) -> dict[str, Any]:
-        """Model reporters for every service present, plus the collaboration's."""
-        out: dict[str, Any] = {"day": _day}
-        if self.licensing is not None:
-            out.update(metrics.licensing_reporters())
-        if self.mobility is not None:
-            out.update(metrics.mobility_reporters())
-        out.update(metrics.collaboration_reporters())
-        out.update(metrics.cost_reporters())
-        return out
+        """Model reporters, derived from the declared metrics (plus the day)."""
+        return {"day": _day, **metrics.reporters_of(self.metrics)}
 
     # ---------------------------------------------------------------- step
     @property

@@ -60,7 +60,7 @@ def run(scenario: Scenario | str | Path, seed: int, steps: int | None = None,
     model = CollabModel(scenario, seed=seed, n_citizens=n_citizens, overrides=overrides)
     df = model.run(steps).reset_index(drop=True)
     start = model.config.collaboration_start if window_start is None else int(window_start)
-    summary = summarise(df, min(start, len(df)), model.config.warmup_days)
+    summary = summarise(df, min(start, len(df)), model.config.warmup_days, model.metrics)
     if model.levy_target_per_year <= 0:  # no levy target (e.g. a free permit): no share of it
         summary.pop("levy_target_share_final", None)
     return RunResult(model.config, model.seed, df, summary)

@@ -606,21 +606,15 @@ def _try_values(params: list[Parameter], bases: list[Scenario], n_citizens: int 
 
 
 def _known_metrics(bases: list[Scenario]) -> list[str]:
-    """The time-series columns the base scenarios report (from a tiny model of each)."""
+    """The time-series columns the base scenarios report (from the services' declarations)."""
     from collabsim import metrics
-    from collabsim.model import CollabModel
+    from collabsim.services import SERVICES
 
     names: dict[str, None] = {}
     for sc in bases:
-        try:
-            model = CollabModel(sc, seed=0,
-                                n_citizens=max(10, sc.citizens.social_network.degree + 2))
-            found = model.reporters()
-        except Exception:  # a scenario too big to shrink: every reporter collabsim has
-            found = {}
-            for name in ("licensing_reporters", "mobility_reporters", "collaboration_reporters"):
-                found.update(getattr(metrics, name, dict)())
-        names.update(dict.fromkeys(k for k in found if k != "day"))
+        present = [n for n, spec in SERVICES.items()
+                   if (getattr(sc, n, None) if spec.builtin else sc.services.get(n)) is not None]
+        names.update(dict.fromkeys(m.name for m in metrics.declared_metrics(present)))
     return list(names)
 
 

@@ -613,9 +613,18 @@ class Scenario(_Closed):
                                            min_length=1)
     licensing: LicensingParams | None = _f(None, "The licensing service, if modelled")
     mobility: MobilityParams | None = _f(None, "The mobility-control service, if modelled")
+    services: dict[str, dict[str, Any]] = _f(
+        {}, "Parameters of services registered from outside the package, keyed by the "
+        "service's name (see docs/extending.md); each table is validated by its service")
     interventions: list[Intervention] = _f(
         [], "Policy timeline: changes that take effect on a day, with their costs",
         max_length=200)
+
+    def _check_services(self) -> None:
+        for name, raw in self.services.items():
+            problem = _service_problem(name, raw)
+            if problem:
+                raise ValueError(problem)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -636,8 +645,10 @@ class Scenario(_Closed):
                         raise ValueError(
                             f"mobility.functions.{function}: unknown agency '{key}'; "
                             f"allowed: {', '.join(sorted(self.agencies))}")
-        if self.licensing is None and self.mobility is None:
-            raise ValueError("a scenario needs a [licensing] or a [mobility] service, or both")
+        self._check_services()
+        if self.licensing is None and self.mobility is None and not self.services:
+            raise ValueError("a scenario needs a [licensing] or a [mobility] service, or a "
+                             "registered [services.NAME]")
         for i, iv in enumerate(self.interventions):
             if iv.day >= self.steps:
                 raise ValueError(f"interventions.{i}.day: day {iv.day} is outside the run "
@@ -645,6 +656,26 @@ class Scenario(_Closed):
         if self.warmup_days > self.collaboration_start:
             raise ValueError("warmup_days must not exceed collaboration_start")
         return self
+
+
+def _service_problem(name: str, raw: dict[str, Any]) -> str | None:
+    """Why ``[services.NAME]`` is invalid (unknown service, or its own validation), or None."""
+    from pydantic import ValidationError
+
+    from collabsim.services.registry import SERVICES  # the registry imports nothing heavy
+
+    spec = SERVICES.get(name)
+    if spec is None or spec.builtin:
+        known = [k for k, s in SERVICES.items() if not s.builtin]
+        return (f"services.{name}: unknown service '{name}'; registered: "
+                f"{', '.join(known) or 'none (register one first, see docs/extending.md)'}")
+    try:
+        spec.params_model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"services.{name}.{where}: {first['msg']}"
+    return None
 
 
 def unwrap_optional(tp: Any) -> Any:

@@ -49,6 +49,7 @@ from collabsim.network import (
     update_trust_on_failure,
     update_trust_on_success,
 )
+from collabsim.services.registry import Metric, count_today, value_of
 
 if TYPE_CHECKING:
     from collabsim.model import CollabModel
@@ -143,10 +144,105 @@ class _Grow:
         return ids
 
 
+def _levy_revenue(m) -> float:
+    return m.licensing.levy_revenue
+
+
+def _levy_today(m) -> float:
+    return m.licensing.levy_today
+
+
+def _levy_due(m) -> float:
+    return m.levy_target_per_year / 365.0
+
+
+def _n_stages(m) -> float:
+    return m.licensing.n_stages
+
+
+def _flow(key: str, name: str, label: str, unit: str, **kw) -> Metric:
+    return Metric(name, count_today("licensing", key), label, unit, kind="flow", **kw)
+
+
+def _val(method: str, label: str, unit: str, name: str | None = None, **kw) -> Metric:
+    return Metric(name or method, value_of("licensing", method), label, unit, **kw)
+
+
+#: What the licensing service reports each day (declared once; see the registry).
+LICENSING_METRICS: tuple[Metric, ...] = (
+    _flow("submitted", "applications_submitted", "applications submitted", "applications / day",
+          total_after=True, headline=True),
+    _flow("issued", "permits_issued", "permits issued", "permits / day", total_after=True,
+          headline=True),
+    _flow("rejected", "rejected", "files rejected", "files / day"),
+    _flow("abandoned", "abandoned", "files abandoned", "files / day"),
+    _flow("informal", "informal", "needs met informally", "needs / day"),
+    _flow("stalled", "files_held", "files newly held (no regulation)", "files / day"),
+    _flow("waived", "issued_without_levy", "files passed without the levy", "files / day"),
+    _flow("charged", "charged_without_regulation", "levies charged without a regulation",
+          "files / day"),
+    _flow("unpaid", "levy_unpaid", "levies left unpaid", "files / day"),
+    _flow("informal_fees", "informal_fees_asked", "informal fees asked", "files / day"),
+    _flow("sessions", "sessions_held", "batched sessions held", "sessions / day"),
+    _flow("handoffs", "handoffs", "hand-offs between agencies", "files / day"),
+    _flow("improvements", "stage_improvements", "stage improvements", "improvements / day"),
+    Metric("levy_collected", _levy_today, "levy collected", "kRp / day", total_after=True),
+    Metric("levy_due", _levy_due, "levy target pro-rated", "kRp / day"),
+    _val("mean_age_in_process", "mean age of files in process", "days", kind="level",
+         undefined_when_empty=True),
+    _val("backlog", "files in process", "files", kind="level", final=True),
+    _val("stalled_files", "files held", "files", final=True),
+    _val("mean_processing_days", "mean processing days", "days (last 30 days)", kind="level",
+         undefined_when_empty=True, headline=True),
+    _val("p90_processing_days", "90th pct processing time (last 30 days)", "days",
+         undefined_when_empty=True),
+    _val("within_service_level", "share within the service level (last 30 days)", "0–1",
+         undefined_when_empty=True),
+    _val("informal_share", "informal share since day 0", "0–1", final=True,
+         undefined_when_empty=True),
+    Metric("levy_revenue", _levy_revenue, "levy since day 0", "kRp", final=True),
+    _val("levy_target_share", "levy ÷ target to date", "0–1+", final=True,
+         undefined_when_empty=True),
+    _val("levy_share_30d", "levy ÷ target, last 30 days", "0–1+", undefined_when_empty=True),
+    _val("handoff_delay", "mean hand-off delay (last 30 days)", "days", kind="level",
+         undefined_when_empty=True),
+    _val("informed_share", "citizens who know how to apply", "0–1", kind="level", final=True),
+    _val("mean_expected_days", "citizens' expected processing time", "days", kind="level",
+         name="expected_days"),
+    Metric("workflow_stages", _n_stages, "workflow stages", "stages"),
+)
+
+
+def _window_ratio(df, num: str, den: str, lo: int, hi: int) -> float:
+    d = float(df[den].iloc[lo:hi].sum())
+    return float(df[num].iloc[lo:hi].sum()) / d if d > 0 else float("nan")
+
+
 class LicensingService:
     """Licensing through a staged, multi-agency workflow (vectorised)."""
 
     name = "licensing"
+    metrics = LICENSING_METRICS
+
+    @staticmethod
+    def derived_summaries(df, start: int, warmup: int) -> dict[str, float]:
+        """Shares over the before/after windows: informal share and levy ÷ target.
+
+        ``informal_share_W = informal ÷ (informal + submitted − abandoned)`` and
+        ``levy_target_share_W = levy collected ÷ levy due`` over window W (NaN
+        without a levy target).
+        """
+        out: dict[str, float] = {}
+        for name, lo, hi in (("before", warmup, start), ("after", start, len(df))):
+            part = df.iloc[lo:hi]
+            acted = (part["informal"].sum() + part["applications_submitted"].sum()
+                     - part["abandoned"].sum())
+            out[f"informal_share_{name}"] = (float(part["informal"].sum() / acted)
+                                             if acted > 0 else float("nan"))
+            if df["levy_due"].sum() > 0:
+                out[f"levy_target_share_{name}"] = _window_ratio(df, "levy_collected",
+                                                                 "levy_due", lo, hi)
+        return out
 
     def __init__(self, model: CollabModel, params: LicensingParams):
         self.model = model

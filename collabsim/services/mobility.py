@@ -53,6 +53,7 @@ from collabsim.network import (
     update_trust_on_failure,
     update_trust_on_success,
 )
+from collabsim.services.registry import Metric, count_today, value_of
 
 if TYPE_CHECKING:
     from collabsim.agents import Agency
@@ -73,10 +74,85 @@ def any_of(chances: np.ndarray) -> float:
     return float(1.0 - np.prod(1.0 - np.asarray(chances, dtype=float)))
 
 
+#: Restriction phases and their codes in the ``restriction_phase`` column.
+PHASE_CODES = {"baseline": 0, "education": 1, "enforcement": 2, "lifted": 3}
+
+
+def _phase(m) -> float:
+    return PHASE_CODES[m.mobility.phase(m.day)]
+
+
+def _fines(m) -> float:
+    return m.mobility.fines
+
+
+def _gaps(m) -> float:
+    mob = m.mobility
+    return int(mob.gaps().sum()) if mob.phase(m.day) in (EDUCATION, ENFORCEMENT) else 0
+
+
+def _overlaps(m) -> float:
+    return int(m.mobility.overlaps().sum())
+
+
+def _deployed(m) -> float:
+    return m.mobility.deployed
+
+
+def _no_fining(m) -> float:
+    return int(m.mobility.posts_without_fining().sum())
+
+
+def _count(key: str, name: str, label: str, unit: str, **kw) -> Metric:
+    return Metric(name, count_today("mobility", key), label, unit, phases=True, **kw)
+
+
+def _val(method: str, label: str, unit: str, **kw) -> Metric:
+    return Metric(method, value_of("mobility", method), label, unit, phases=True, **kw)
+
+
+#: What mobility control reports each day (declared once; see the registry).
+MOBILITY_METRICS: tuple[Metric, ...] = (
+    Metric("restriction_phase", _phase, "restriction phase", "0–3"),
+    Metric("trips", count_today("mobility", "trips"), "trips", "trips / day", total_after=True),
+    Metric("violations", count_today("mobility", "violations"), "violating trips",
+           "trips / day"),
+    _count("detected", "violations_detected", "violations detected", "trips / day"),
+    _val("mobility_index", "mobility index (trips ÷ baseline)", "ratio", headline=True),
+    _val("compliance_rate", "compliance (while rules are in force)", "0–1", headline=True,
+         undefined_when_empty=True),
+    _val("awareness_rate", "awareness of the rules", "0–1", headline=True),
+    _val("perceived_risk", "perceived risk of being fined", "0–1"),
+    _val("enforcement_coverage", "enforcement coverage", "0–1"),
+    Metric("checkpoint_gaps", _gaps, "checkpoints unstaffed", "checkpoints", phases=True),
+    Metric("checkpoint_overlaps", _overlaps, "checkpoints over-staffed", "checkpoints",
+           phases=True),
+    Metric("officers_deployed", _deployed, "officers deployed", "officers"),
+    Metric("fines_collected", _fines, "fines collected since day 0", "kRp", final=True),
+    _count("fined", "fines_issued", "fines issued", "fines / day"),
+    _count("warned", "warnings_issued", "warnings issued", "warnings / day"),
+    _count("captures", "cctv_captures", "CCTV captures", "captures / day"),
+    _count("acted_on", "cctv_acted_on", "CCTV captures acted on", "captures / day"),
+    _count("reached", "campaign_reached", "citizens reached by campaigns", "persons / day"),
+    Metric("posts_without_fining", _no_fining, "posts without fining authority", "posts",
+           phases=True),
+)
+
+
 class MobilityService:
     """Mobility control over a city of districts (vectorised over citizens)."""
 
     name = "mobility"
+    metrics = MOBILITY_METRICS
+
+    @staticmethod
+    def derived_summaries(df, start: int, warmup: int) -> dict[str, float]:
+        """Nothing beyond the declared metrics (phase means come from the declarations)."""
+        return {}
+
+    def reconfigure(self, params: MobilityParams) -> None:
+        """Take changed parameters from an intervention (read day by day from ``params``)."""
+        self.params = params
 
     def __init__(self, model: CollabModel, params: MobilityParams):
         self.model = model
@@ -643,9 +719,14 @@ class MobilityService:
         return self.today["trips"] / base if base > 0 else 1.0
 
     def compliance_rate(self) -> float:
-        """Share of non-essential citizens who did not violate today (1 without restrictions)."""
+        """Share of non-essential citizens who did not violate today.
+
+        NaN while no restriction is in force: compliance is undefined without rules.
+        """
         n = self.today["non_essential"]
-        return 1.0 - self.today["violations"] / n if n else 1.0
+        if not n or self.phase(self.model.day) not in (EDUCATION, ENFORCEMENT):
+            return float("nan")
+        return 1.0 - self.today["violations"] / n
 
     def awareness_rate(self) -> float:
         """Share of citizens aware of the rules."""

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collabsim import CollabModel
+from collabsim.metrics import UNDEFINED_WHEN_EMPTY
 
 RATES = ("compliance_rate", "awareness_rate", "enforcement_coverage", "perceived_risk")
 
@@ -52,6 +53,11 @@ def assert_mobility_invariants(model: CollabModel) -> None:
 
     # Rates, and the mobility index (not a rate, but a non-negative ratio).
     for col in RATES:
+        if col == "compliance_rate" and (row["restriction_phase"] in (0, 3)
+                                         or mob.today["non_essential"] == 0):
+            # undefined without rules in force, or with nobody bound by them (NaN: n/a)
+            assert math.isnan(row[col]), f"{where}: {col} = {row[col]} without rules"
+            continue
         assert 0.0 <= row[col] <= 1.0, f"{where}: {col} = {row[col]}"
     assert math.isfinite(row["mobility_index"]) and row["mobility_index"] >= 0.0, where
 
@@ -79,7 +85,7 @@ def assert_mobility_invariants(model: CollabModel) -> None:
 
 def assert_frame_clean(model: CollabModel) -> None:
     df = model.datacollector.get_model_vars_dataframe()
-    bad = df.columns[df.isna().any()].tolist()
+    bad = [c for c in df.columns[df.isna().any()] if c not in UNDEFINED_WHEN_EMPTY]
     assert not bad, f"NaN in reporters: {bad}"
     assert len(df) == model.day
 
