@@ -358,12 +358,29 @@ def resolve(tree: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
         ScenarioError: one line per problem.
     """
     merged = apply_overrides(dict(tree), overrides or {}, origin)
+    _import_plugins(merged.get("plugins", []), origin)
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
         raise ScenarioError(_format_errors(exc, origin, overrides)) from None
     _check_interventions(merged, scenario, origin)
     return scenario
+
+
+def _import_plugins(plugins: Any, origin: str) -> None:
+    """Import the scenario's plugin modules (they register services) before validation."""
+    import importlib
+
+    if not isinstance(plugins, list):
+        return  # validation names the problem
+    problems = []
+    for i, name in enumerate(plugins):
+        try:
+            importlib.import_module(str(name))
+        except Exception as exc:  # a plugin that fails to import is the scenario's problem
+            problems.append(f"{origin}: plugins.{i}: cannot import {name!r} ({exc})")
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _check_interventions(tree: Mapping[str, Any], scenario: Scenario, origin: str) -> None:

@@ -613,6 +613,9 @@ class Scenario(_Closed):
                                            min_length=1)
     licensing: LicensingParams | None = _f(None, "The licensing service, if modelled")
     mobility: MobilityParams | None = _f(None, "The mobility-control service, if modelled")
+    plugins: list[str] = _f(
+        [], "Python modules imported before the scenario is validated; a plugin registers "
+        "its services (collabsim.services.registry.register), see docs/extending.md")
     services: dict[str, dict[str, Any]] = _f(
         {}, "Parameters of services registered from outside the package, keyed by the "
         "service's name (see docs/extending.md); each table is validated by its service")
