@@ -312,18 +312,18 @@ class CollabModel(mesa.Model):
     def burn_in(self, days: int) -> None:
         """Simulate ``days`` siloed days before day 0, unrecorded (days −days … −1).
 
-        Every eighth of it, up to three quarters, each service may *settle* its
-        beliefs toward what the burn-in has shown since the last settling
-        (:meth:`LicensingService.settle_beliefs`: expected days moved half-way to
-        the processing days realised): the population's mean belief moves slowly
+        At a quarter, half and three quarters of it each service may *settle* its
+        beliefs at what the burn-in has shown since the last settling
+        (:meth:`LicensingService.settle_beliefs`: expected days set to the
+        processing days realised): the population's mean belief moves slowly
         (word of mouth averages it, only experience and public information move
-        it), so this damped fixed-point iteration brings beliefs near their siloed
+        it), so this fixed-point iteration brings beliefs near their siloed
         steady state whatever the parameters, and the last quarter relaxes them.
         Every service then opens its accounts (counts, revenue, fines) at zero, so
         day-0 totals count only recorded days while queues and beliefs carry over.
         """
         self.day = -int(days)
-        settle = {-int(days) * k // 8 for k in range(2, 8)} - {0}
+        settle = {-int(days) * k // 4 for k in (1, 2, 3)} - {0}
         while self.day < 0:
             if self.day in settle:
                 for service in self.services:

@@ -290,7 +290,7 @@ class LicensingService:
         self._today_delays: list[np.ndarray] = []
         self._recent = {"durations": np.zeros(0), "delays": np.zeros(0)}
         self._levy_window: deque[float] = deque(maxlen=WINDOW_DAYS)
-        self._issued_days, self._issued_count = 0.0, 0  # all issues so far (for settling)
+        self._issued_days, self._issued_count = 0.0, 0  # issues since the last settling
         self.opening: dict[str, int] = {}
         #: files submitted since day 0 and abandoned since (their need counts once, informal)
         self.abandoned_recorded = 0
@@ -317,18 +317,15 @@ class LicensingService:
                         self._batch0[i] = new.batch_size
         self.params = params
 
-    def settle_beliefs(self, damping: float = 0.5) -> None:
-        """Move every citizen's expected days toward the processing days realised since last time.
+    def settle_beliefs(self) -> None:
+        """Set every citizen's expected days to the processing days realised since last time.
 
-        ``belief ← (1 − d)·mean belief + d·realised`` with damping ``d`` (a damped
-        fixed-point step; undamped, a queue that fills from empty makes the
-        beliefs overshoot). Called during the burn-in (see
-        :meth:`CollabModel.burn_in`); no change if no permit was issued since.
+        Called during the burn-in (see :meth:`CollabModel.burn_in`): a
+        fixed-point step (beliefs = realised waits); no change if no permit was
+        issued since the last settling.
         """
         if self._issued_count:
-            realised = self._issued_days / self._issued_count
-            self.belief_days[:] = ((1 - damping) * float(self.belief_days.mean())
-                                   + damping * realised)
+            self.belief_days[:] = self._issued_days / self._issued_count
         self._issued_days, self._issued_count = 0.0, 0
 
     def open_accounts(self) -> None:
@@ -404,18 +401,29 @@ class LicensingService:
         return (c.siloed_handoff_days * (1.0 - q) + c.joint_handoff_days * q,
                 c.siloed_loss_prob * (1.0 - q) + c.joint_min_loss_prob * q)
 
-    def advertised_days(self) -> float:
-        """Processing time the front office tells enquirers and the public (days).
-
-        The designed time (stage days plus hand-offs), or, when files pile up,
-        what the office sees in its queue: twice the mean age of the files in
-        process (in a steady queue a file is on average half-way through),
-        whichever is longer.
-        """
+    def designed_days(self) -> float:
+        """The workflow's designed time: stage days plus hand-off delays (days)."""
         days = sum(s.service_days for s in self.stages)
         for s, t in zip(self.stages, self.stages[1:], strict=False):
             if s.agency != t.agency:
                 days += self.handoff_terms(s.agency, t.agency)[0]
+        return float(days)
+
+    def advertised_days(self) -> float:
+        """Processing time the front office tells enquirers and the public (days).
+
+        The designed time (stage days plus hand-offs), or what the office has
+        delivered lately if that was longer: the mean processing days of the
+        permits issued in the last 30 days. An office that issued nothing in 30
+        days while files wait can only go by its queue: twice the mean age of
+        the files in process (in a steady queue a file is on average half-way
+        through). A recent record is preferred to the queue's age, which a few
+        old files make noisy when the queue is short.
+        """
+        days = self.designed_days()
+        recent = self._recent["durations"]
+        if recent.size:
+            return float(max(days, recent.mean()))
         f = self.files
         active = f.status[: f.n] == ACTIVE
         if active.any():
