@@ -78,6 +78,59 @@ def new_entry_lines() -> list[str]:
     return lines
 
 
+#: How interventions and costs work (the schema's fields say what each key is).
+INTERVENTIONS_TEXT = """
+## Interventions: a policy timeline
+
+A scenario may hold `[[interventions]]`, each taking effect on a day of the run:
+
+```toml
+[[interventions]]
+day = 545                               # day of the run (0 = the first recorded day)
+label = "regional levy regulation passed"
+cost = 250000                           # kRp, one-off, on its day (optional)
+cost_per_day = 0                        # kRp/day from its day to the end (optional)
+ramp_days = 0                           # > 0: numbers move linearly over these days
+set = { "agencies.pupr.regulation_ready" = true, "agencies.bapenda.regulation_ready" = true }
+```
+
+- `set` takes the same dotted key paths as `--set` and goes through the same validated
+  override path at load: an unknown key, a bad value or a day outside the run
+  (`day ≥ steps`) is refused with the file, the intervention's index and the key.
+- On its day (at the top of `step()`), the new values replace the old. What is state moves
+  in the running model: a leader's commitment (the agency's commitment shifts by the same
+  amount), staff competence (its officers' competence shifts), `n_officers` /
+  `patrol_officers` (officers are hired — starting at half their competence and trained to
+  it linearly over `officers.training_days` — or retired; lowering `patrol_officers` or
+  `leader_commitment` to 0 withdraws an agency from a joint operation), a stage's
+  parameters (by stage name), a regulation coming into force (held files go on).
+- From the command line: `--intervene 'DAY:KEY=VALUE[,KEY=VALUE]'` on `run` and
+  `compare`, and `compare BASE --variant 'NAME:[DAY:]KEY=VALUE[,KEY=VALUE]'` for named
+  variants of one base (from the start, or on a day). Experiment specs may vary an
+  intervention's `day` (or another field) as a parameter, e.g.
+  `[parameters."interventions.0.day"]` with the intervention itself in `[set]`.
+- The collaboration start stays `collaboration_start`; it and every intervention are
+  entries of the run's event log (`model.events`) and markers on the plots.
+
+## Costs
+
+Every run counts what it costs (kRp): officers' time (each desk officer's share of the day
+on the service and each officer deployed at a checkpoint, times the agency's
+`officer_day_cost`), running campaigns (`mobility.campaigns.<i>.cost_per_day`) and
+interventions (`cost` on their day, `cost_per_day` from then on). Summaries carry
+`cost_total`, `cost_staff_total`, `cost_campaigns_total`, `cost_interventions_total`,
+`cost_total_after`, `officer_days_total` and `officer_days_after`; `compare` reports
+cost-effectiveness against the first scenario (extra permits per bn Rp, levy gained per
+Rp spent, trips cut per officer-day) and `analyze` ranks a sweep's levers by effect per cost.
+
+## Services from outside the package
+
+`plugins = ["module"]` imports modules before validation; a plugin registers a service
+(`collabsim.services.registry.register`) whose parameters a scenario gives under
+`[services.NAME]` (validated by the service's own model). See docs/extending.md.
+"""
+
+
 def markdown() -> str:
     """The reference as a Markdown table."""
     lines = [
@@ -97,7 +150,7 @@ def markdown() -> str:
         cells = [c.replace("|", "\\|") for c in row]
         lines.append("| `" + cells[0] + "` | " + " | ".join(cells[1:]) + " |")
     lines += new_entry_lines()
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + INTERVENTIONS_TEXT
 
 
 if __name__ == "__main__":
