@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="number of citizens (default: the preset's)")
     p.add_argument("--lang", choices=("en", "id"), default=None,
                    help="language of the page: en (English, default) or id (Bahasa Indonesia)")
+    p.add_argument("--intervene", dest="interventions", action="append", default=[],
+                   metavar="DAY:KEY=VALUE[,KEY=VALUE]",
+                   help="start with an intervention, e.g. 545:agencies.pupr.regulation_ready=true")
     p.add_argument("--idle-minutes", type=float, default=10.0,
                    help="release a session this many minutes after its browser tab has gone "
                         "(default 10)")
@@ -50,9 +53,18 @@ def server_command(port: int, host: str = "127.0.0.1", open_browser: bool = Fals
 
 def server_env(scenario: str | None = None, seed: int | None = None,
                citizens: int | None = None, lang: str | None = None,
-               idle_minutes: float | None = None) -> dict[str, str]:
+               idle_minutes: float | None = None,
+               interventions: list[str] | None = None) -> dict[str, str]:
     """The server's environment: ours plus the first run's settings and the idle release."""
     env = dict(os.environ)
+    if interventions:
+        import json
+
+        from collabsim.interventions import parse_intervention
+
+        added = [{"day": iv["day"], "lever": k, "value": v}
+                 for iv in map(parse_intervention, interventions) for k, v in iv["set"].items()]
+        env["COLLABSIM_VIZ_INTERVENE"] = json.dumps(added)
     for key, value in (("PRESET", scenario), ("SEED", seed), ("CITIZENS", citizens),
                        ("LANG", lang)):
         if value is not None:
@@ -81,6 +93,12 @@ def _check(args: argparse.Namespace) -> None:
 def cmd_viz(args: argparse.Namespace) -> int:
     """Serve the view until interrupted; returns the server's exit status."""
     _check(args)
+    if args.interventions:  # refused here, with the one-line error, not in the server
+        from collabsim.interventions import parse_intervention, with_interventions
+        from collabsim.scenario import load_scenario
+
+        with_interventions(load_scenario(args.scenario or "pbg"),
+                           [parse_intervention(t) for t in args.interventions])
     from collabsim.viz.assets import cache_dir, missing_assets
 
     missing = missing_assets()
@@ -91,7 +109,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/"
     print(f"collabsim viz: serving on {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
     cmd = server_command(args.port, args.host, open_browser=not args.no_browser)
-    env = server_env(args.scenario, args.seed, args.citizens, args.lang, args.idle_minutes)
+    env = server_env(args.scenario, args.seed, args.citizens, args.lang, args.idle_minutes,
+                     args.interventions)
     if os.name == "posix":
         # become the server: stopping this process (Ctrl+C, kill) stops the server too
         os.execve(cmd[0], cmd, env)

@@ -226,7 +226,12 @@ _NOT_LEVERS = frozenset({"joint_stages"})
 
 
 def lever_path(lever: str) -> str:
-    """The scenario key path a lever sets (``officers:pupr`` -> ``agencies.pupr.n_officers``)."""
+    """The scenario key path a lever sets (``officers:pupr`` -> ``agencies.pupr.n_officers``).
+
+    A dotted key path (from ``collabsim viz --intervene``) is its own path.
+    """
+    if "." in lever:
+        return lever
     kind, _, agency = lever.partition(":")
     if kind == "officers":
         return f"agencies.{agency}.n_officers"

@@ -17,6 +17,7 @@ numbers), and every step, play frame or reset moves both, in lockstep.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -130,13 +131,15 @@ class ViewState:
         lang = lang or os.environ.get("COLLABSIM_VIZ_LANG") or "en"
         if lang not in LANGS:
             lang = "en"
-        model = CollabModel(**model_kwargs(preset, seed, {}, n_citizens))
+        # interventions given on the command line (`collabsim viz --intervene`)
+        added = tuple(json.loads(os.environ.get("COLLABSIM_VIZ_INTERVENE") or "[]"))
+        model = CollabModel(**model_kwargs(preset, seed, {}, n_citizens, list(added)))
         return cls(preset=solara.reactive(preset), seed=solara.reactive(seed),
                    changed=solara.reactive({}), model=solara.reactive(model),
                    tick=solara.reactive(0), playing=solara.reactive(False),
                    days_per_step=solara.reactive(days_per_step),
                    error=solara.reactive(None), lang=solara.reactive(lang),
-                   n_citizens=n_citizens)
+                   n_citizens=n_citizens, added=solara.reactive(added))
 
     # ------------------------------------------------------------- reading
     @property
