@@ -77,10 +77,10 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
     if x.size == 0:
         return float("nan"), float("nan"), float("nan")
     m = float(x.mean())
-    if x.size < 2:
+    if x.size < 2 or np.ptp(x) == 0:
         return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-    return m, m - half, m + half
+    ci = stats.ttest_1samp(x, 0.0).confidence_interval(level)
+    return m, float(ci.low), float(ci.high)
 
 
 def confidence_table(summaries: pd.DataFrame, by: str = "scenario") -> pd.DataFrame:
