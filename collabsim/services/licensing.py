@@ -228,17 +228,15 @@ class LicensingService:
     def derived_summaries(df, start: int, warmup: int) -> dict[str, float]:
         """Shares over the before/after windows: informal share and levy ÷ target.
 
-        ``informal_share_W = informal ÷ (informal + submitted − abandoned)`` and
-        ``levy_target_share_W = levy collected ÷ levy due`` over window W (NaN
-        without a levy target).
+        ``informal_share_W = informal ÷ (informal + permits issued)`` — of the
+        needs met in window W, the share met without the permit (abandoned
+        files end informally and count there) — and ``levy_target_share_W =
+        levy collected ÷ levy due`` (NaN without a levy target).
         """
         out: dict[str, float] = {}
         for name, lo, hi in (("before", warmup, start), ("after", start, len(df))):
-            part = df.iloc[lo:hi]
-            acted = (part["informal"].sum() + part["applications_submitted"].sum()
-                     - part["abandoned"].sum())
-            out[f"informal_share_{name}"] = (float(part["informal"].sum() / acted)
-                                             if acted > 0 else float("nan"))
+            out[f"informal_share_{name}"] = _window_ratio(
+                df.assign(_met=df["informal"] + df["permits_issued"]), "informal", "_met", lo, hi)
             if df["levy_due"].sum() > 0:
                 out[f"levy_target_share_{name}"] = _window_ratio(df, "levy_collected",
                                                                  "levy_due", lo, hi)
@@ -292,8 +290,6 @@ class LicensingService:
         self._levy_window: deque[float] = deque(maxlen=WINDOW_DAYS)
         self._issued_days, self._issued_count = 0.0, 0  # issues since the last settling
         self.opening: dict[str, int] = {}
-        #: files submitted since day 0 and abandoned since (their need counts once, informal)
-        self.abandoned_recorded = 0
 
     def reconfigure(self, params: LicensingParams) -> None:
         """Take changed parameters from an intervention into the running service.
@@ -337,7 +333,6 @@ class LicensingService:
         Revenues restart at zero.
         """
         self.opening = dict(self.totals)
-        self.abandoned_recorded = 0
         self.levy_revenue = self.fee_revenue = self.informal_fee_revenue = self.fines = 0.0
 
     def since_day0(self, key: str) -> int:
@@ -566,7 +561,6 @@ class LicensingService:
             return
         files = self.file_of[quit_]
         elapsed = day - self.files.submitted[files]
-        self.abandoned_recorded += int((self.files.submitted[files] >= 0).sum())
         self.files.status[files] = ABANDONED
         self.files.blocked[files] = False
         lam = cit.learning_rate
@@ -1166,14 +1160,14 @@ class LicensingService:
         return float(self.model.day - f.submitted[: f.n][active].mean())
 
     def informal_share(self) -> float:
-        """Share of acted-on needs met informally since day 0.
+        """Share of the needs met since day 0 that were met informally.
 
-        ``informal ÷ (informal + submitted − abandoned)``: an abandoned file ends
-        informally and is counted once, as informal. NaN before any need is acted on.
+        ``informal ÷ (informal + permits issued)``: an abandoned file ends
+        informally and counts once, as informal; a rejected file's need is not
+        met yet. NaN before any need is met.
         """
-        inf, sub = self.since_day0("informal"), self.since_day0("submitted")
-        denom = inf + sub - self.abandoned_recorded
-        return inf / denom if denom else float("nan")
+        inf, issued = self.since_day0("informal"), self.since_day0("issued")
+        return inf / (inf + issued) if inf + issued else float("nan")
 
     def levy_target_share(self) -> float:
         """Cumulative levy since day 0 ÷ the annual target pro-rated to date.
