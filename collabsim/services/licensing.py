@@ -1067,18 +1067,25 @@ class LicensingService:
         if listeners.size == 0:
             return
         w = self.model.config.citizens.word_of_mouth_weight
-        told_days = self.belief_days[speakers].copy()
+        # Each gather read once (at city scale every one is a cache miss per listener):
+        # `a[i] = b + w·(t − b)` with `b = a[i]` is exactly `a[i] += w·(t − a[i])`.
+        told_days = self.belief_days[speakers]  # fancy indexing: already a copy
         waiting = self.state[speakers] == APPLIED  # applicants complain about files overdue
         if waiting.any():
             elapsed = self.model.day - self.files.submitted[self.file_of[speakers[waiting]]]
             told_days[waiting] = np.maximum(told_days[waiting], elapsed)
-        self.belief_days[listeners] += w * (told_days - self.belief_days[listeners])
-        self.belief_detect[listeners] += w * (self.belief_detect[speakers]
-                                              - self.belief_detect[listeners])
+        before = self.belief_days[listeners]
+        before += w * (told_days - before)
+        self.belief_days[listeners] = before
+        before = self.belief_detect[listeners]
+        before += w * (self.belief_detect[speakers] - before)
+        self.belief_detect[listeners] = before
         cit = self.model.config.citizens
         told = (self.model.stream("citizens.word_of_mouth.informed").random(listeners.size)
                 < cit.procedure_transmission)
-        self.informed[listeners] |= self.informed[speakers] & told
+        heard = self.informed[listeners]
+        heard |= self.informed[speakers] & told
+        self.informed[listeners] = heard
         forget = self.model.population.sample(cit.forget_rate,
                                               self.model.stream("citizens.forgetting"))
         self.informed[forget] = False
