@@ -113,7 +113,8 @@ def _csr(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = u != v
     lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
     pairs = _sorted_unique(lo.astype(np.int64) * n + hi)
-    u, v = pairs // n, pairs % n
+    u = pairs // n
+    v = pairs - u * n  # pairs % n, cheaper
     src = np.concatenate([u, v])
     dst = np.concatenate([v, u])
     order = np.argsort(src, kind="stable")
