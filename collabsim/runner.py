@@ -19,7 +19,7 @@ from collabsim.model import CollabModel
 from collabsim.rng import replicate_seeds
 from collabsim.scenario import Scenario, load_scenario
 
-__all__ = ["RunResult", "compare", "confidence_table", "mean_ci", "run"]
+__all__ = ["RunResult", "compare", "confidence_table", "mean_ci", "result_of", "run"]
 
 
 @dataclass
@@ -58,7 +58,13 @@ def run(scenario: Scenario | str | Path, seed: int, steps: int | None = None,
         The run's :class:`RunResult`.
     """
     model = CollabModel(scenario, seed=seed, n_citizens=n_citizens, overrides=overrides)
-    df = model.run(steps).reset_index(drop=True)
+    model.run(steps)
+    return result_of(model, window_start)
+
+
+def result_of(model: CollabModel, window_start: int | None = None) -> RunResult:
+    """The tidy result of a model that has run (summarised on ``window_start``'s windows)."""
+    df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     start = model.config.collaboration_start if window_start is None else int(window_start)
     summary = summarise(df, min(start, len(df)), model.config.warmup_days, model.metrics)
     if model.levy_target_per_year <= 0:  # no levy target (e.g. a free permit): no share of it
