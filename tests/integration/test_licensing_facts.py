@@ -85,8 +85,11 @@ def shifts(d: np.ndarray, reference: float, margin: float, direction: str) -> Ch
     p = stats.wilcoxon(d, alternative=alt).pvalue if np.any(d != 0) else 1.0
     need = margin * abs(reference)
     big = d.mean() >= need if direction == "up" else d.mean() <= -need
-    text = (f"mean {d.mean():+.3f} (need {'+' if direction == 'up' else '-'}{need:.3f}), "
-            f"Wilcoxon p = {p:.2g}, n = {d.size}")
+    lo, hi = stats.ttest_1samp(d, 0.0).confidence_interval() if d.size > 1 and np.ptp(d) else (
+        d.mean(), d.mean())
+    text = (f"mean {d.mean():+.3f} [95 % CI {lo:+.3f}, {hi:+.3f}] (need "
+            f"{'+' if direction == 'up' else '-'}{need:.3f}), Wilcoxon p = {p:.2g}, n = {d.size}")
+    print(text)  # the figures, for the record (pytest -s)
     return Check(bool(p < ALPHA and big), text)
 
 
@@ -94,7 +97,9 @@ def below(x: np.ndarray, threshold: float) -> Check:
     """Values lie below ``threshold`` (one-sample Wilcoxon, p < ALPHA)."""
     x = np.asarray(x, float)
     p = stats.wilcoxon(x - threshold, alternative="less").pvalue
-    return Check(bool(p < ALPHA), f"mean {x.mean():.3f} vs {threshold}, p = {p:.2g}")
+    text = f"mean {x.mean():.3f} vs {threshold}, p = {p:.2g}"
+    print(text)
+    return Check(bool(p < ALPHA), text)
 
 
 @cache
