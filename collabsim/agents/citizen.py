@@ -79,7 +79,16 @@ class CitizenPopulation:
     def sample(self, p: float, rng: np.random.Generator) -> np.ndarray:
         """Citizens each hit with probability ``p`` today (thinned, O(hits))."""
         k = int(rng.binomial(self.n, min(max(p, 0.0), 1.0))) if p > 0 else 0
-        return np.unique(rng.integers(0, self.n, k)) if k else np.zeros(0, dtype=np.int64)
+        if not k:
+            return np.zeros(0, dtype=np.int64)
+        # np.unique's result, by a plain sort (np.unique's hashing costs more here)
+        hits = np.sort(rng.integers(0, self.n, k))
+        if k > 1:
+            first = np.empty(k, dtype=bool)
+            first[0] = True
+            np.not_equal(hits[1:], hits[:-1], out=first[1:])
+            hits = hits[first]
+        return hits
 
 
 class CitizenViews(Sequence):
