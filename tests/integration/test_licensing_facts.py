@@ -110,11 +110,16 @@ def effects(preset: str, overrides: tuple = ()) -> object:
 
 
 @cache
-def factual(preset: str, overrides: tuple = ()) -> pd.DataFrame:
+def factual(preset: str, overrides: tuple = (), steps: int | None = None) -> pd.DataFrame:
     """Summaries of ``preset`` with overrides over the common seeds (one row per seed)."""
-    rows = [run(preset, seed, n_citizens=N_CITIZENS, overrides=dict(overrides) or None).summary
-            for seed in SEEDS]
+    rows = [run(preset, seed, steps=steps, n_citizens=N_CITIZENS,
+                overrides=dict(overrides) or None).summary for seed in SEEDS]
     return pd.DataFrame(rows, index=SEEDS)
+
+
+def siloed(preset: str, overrides: tuple = ()) -> pd.DataFrame:
+    """Like :func:`factual`, but only to the collaboration start: the siloed year (fact 6)."""
+    return factual(preset, overrides, load_scenario(preset).collaboration_start)
 
 
 def key(d: dict) -> tuple:
@@ -289,7 +294,7 @@ INFORMAL_BEFORE = "informal_share_before"
 def test_fact6_higher_fees_or_longer_waits_push_citizens_to_the_informal_route(
         change, overrides):
     """A higher fee or a longer wait raises PBG's informal share (paired, ≥ +2 %, p < 0.01)."""
-    base, changed = factual("pbg"), factual("pbg", key(overrides))
+    base, changed = siloed("pbg"), siloed("pbg", key(overrides))
     d = changed[INFORMAL_BEFORE] - base[INFORMAL_BEFORE]
     check = shifts(d, base[INFORMAL_BEFORE].mean(), 0.02, "up")
     assert check, (change, check.text)
@@ -299,7 +304,7 @@ def test_fact6_higher_fees_or_longer_waits_push_citizens_to_the_informal_route(
 def test_fact6_twin_without_rational_choice_fees_change_nothing():
     # Mechanism off: β = 0, citizens choose at random, a fee cannot deter anyone.
     flat = {"choice.beta_citizen": 0.0}
-    base, changed = factual("pbg", key(flat)), factual("pbg", key({**flat, **HIGHER_FEE}))
+    base, changed = siloed("pbg", key(flat)), siloed("pbg", key({**flat, **HIGHER_FEE}))
     d = changed[INFORMAL_BEFORE] - base[INFORMAL_BEFORE]
     check = shifts(d, base[INFORMAL_BEFORE].mean(), 0.02, "up")
     assert not check, check.text
@@ -307,7 +312,7 @@ def test_fact6_twin_without_rational_choice_fees_change_nothing():
 
 @GRID
 def test_fact6_officers_effort_drops_when_their_leaders_commitment_is_low():
-    low, high = factual("pbg"), factual("pbg", key(repaired("leader_commitment")))
+    low, high = siloed("pbg"), siloed("pbg", key(repaired("leader_commitment")))
     col = "mean_officer_effort_before"
     check = shifts(low[col] - high[col], high[col].mean(), 0.05, "down")
     assert check, check.text
@@ -316,8 +321,8 @@ def test_fact6_officers_effort_drops_when_their_leaders_commitment_is_low():
 @GRID
 def test_fact6_twin_without_recognition_commitment_does_not_move_effort():
     flat = {"officers.recognition_weight": 0.0}
-    low = factual("pbg", key(flat))
-    high = factual("pbg", key({**flat, **repaired("leader_commitment")}))
+    low = siloed("pbg", key(flat))
+    high = siloed("pbg", key({**flat, **repaired("leader_commitment")}))
     col = "mean_officer_effort_before"
     check = shifts(low[col] - high[col], high[col].mean(), 0.05, "down")
     assert not check, check.text
@@ -342,7 +347,7 @@ def test_facts_1_and_2_survive_20_percent_changes_of_untargeted_inputs(factor):
                 obj = getattr(obj, part)
             out[path] = getattr(obj, name) * factor
         return key(out)
-    n = 12  # fewer pairs: a direction check, one-sided Wilcoxon at p < 0.01 needs n ≥ 7
+    n = 10  # fewer pairs: a direction check, one-sided Wilcoxon at p < 0.01 needs n ≥ 7
     spp = collaboration_effects("spp_irt", replications=n, root_seed=ROOT_SEED + 7,
                                 overrides=dict(moved("spp_irt")), n_citizens=N_CITIZENS)
     pbg = collaboration_effects("pbg", replications=n, root_seed=ROOT_SEED + 7,
