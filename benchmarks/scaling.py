@@ -72,15 +72,15 @@ def scenario_text(agencies: int = 3, stages: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def child(axis: str, value: int) -> dict:
+def child(axis: str, value: int, quick: bool = False) -> dict:
     """One point: build and run in this (fresh) process."""
     from collabsim import CollabModel
 
     if axis == "citizens":
-        preset, n, days = ("pbg", value, 180)
+        preset, n, days = ("pbg", value, 30 if quick else 180)
         src, overrides = preset, {"burn_in_days": 0}
     else:
-        n, days = AXIS_CITIZENS, AXIS_DAYS
+        n, days = AXIS_CITIZENS, 30 if quick else AXIS_DAYS
         text = scenario_text(value, None) if axis == "agencies" else scenario_text(3, value)
         tmp = Path(tempfile.mkdtemp(prefix="collabsim-scaling-")) / "scaling.toml"
         tmp.write_text(text)
@@ -91,7 +91,7 @@ def child(axis: str, value: int) -> dict:
         t0 = time.perf_counter()
         m = CollabModel(source, seed=1, n_citizens=n, overrides=overrides if p == "pbg" else {})
         t1 = time.perf_counter()
-        m.run(days if p == "pbg" else None)
+        m.run(days if p == "pbg" else (30 if quick else None))
         t2 = time.perf_counter()
         out.append({"axis": axis, "value": value, "preset": p, "citizens": n,
                     "agencies": len(m.agency_list),
@@ -104,8 +104,11 @@ def child(axis: str, value: int) -> dict:
     return {"rows": out}
 
 
-def spawn(axis: str, value: int) -> list[dict]:
-    res = subprocess.run([sys.executable, __file__, "--child", axis, str(value)],
+def spawn(axis: str, value: int, quick: bool = False, in_process: bool = False) -> list[dict]:
+    if in_process:
+        return child(axis, value, quick)["rows"]
+    res = subprocess.run([sys.executable, __file__, "--child", axis, str(value),
+                          *(["quick"] if quick else [])],
                          capture_output=True, text=True, check=False)
     if res.returncode != 0:
         err = res.stderr.strip().splitlines()[-1] if res.stderr else "failed"
@@ -131,7 +134,7 @@ def growth_of(rows: list[dict], key: str = "run_s") -> dict:
     return {"exponent": exponent, "marginal_top_s": (yb - ya) / (xb - xa), "verdict": verdict}
 
 
-def plot(rows: list[dict]) -> None:
+def plot(rows: list[dict], path: Path = PNG) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -164,25 +167,34 @@ def plot(rows: list[dict]) -> None:
         ax.legend(loc="upper left", fontsize=8)
     fig.suptitle("collabsim: cost of a simulated day (build excluded) and peak memory")
     fig.tight_layout()
-    fig.savefig(PNG, dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    ap.add_argument("--quick", action="store_true", help="two points per axis")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true",
+                    help="two points per axis, 30 days (a smoke test; writes to --out-dir)")
+    ap.add_argument("--out-dir", type=Path, default=None,
+                    help="where scaling.csv/.png go (default benchmarks/; with --quick a "
+                         "temporary directory)")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--in-process", action="store_true",
+                    help="measure in this process (memory then not per point)")
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child[0], int(args.child[1]))))
+        print(json.dumps(child(args.child[0], int(args.child[1]), len(args.child) > 2)))
         return {}
+    out_dir = args.out_dir or (Path(tempfile.mkdtemp(prefix="collabsim-scaling-"))
+                               if args.quick else HERE)
+    csv_path, png_path = out_dir / CSV.name, out_dir / PNG.name
     grid = QUICK if args.quick else {"citizens": CITIZENS, "agencies": AGENCIES,
                                      "stages": STAGES}
     rows: list[dict] = []
     for axis, values in grid.items():
         for v in values:
-            got = spawn(axis, v)
+            got = spawn(axis, v, args.quick, args.in_process)
             rows += got
             for r in got:
                 if "error" in r:
@@ -194,7 +206,7 @@ def main(argv: list[str] | None = None) -> dict:
     ok = [r for r in rows if "error" not in r]
     fields = ["axis", "value", "preset", "citizens", "agencies", "stages", "officers", "days",
               "build_s", "run_s", "total_s", "peak_rss_mb"]
-    with CSV.open("w", newline="") as fh:
+    with csv_path.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         w.writerows(ok)
@@ -208,8 +220,8 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {k:<16} cost per simulated day ~ size^{g['exponent']:.2f} over the range "
               f"-> {g['verdict']}")
     if not args.no_plot and ok:
-        plot(ok)
-    print(f"-> {CSV}" + ("" if args.no_plot else f", {PNG}"))
+        plot(ok, png_path)
+    print(f"-> {csv_path}" + ("" if args.no_plot else f", {png_path}"))
     return {"rows": ok, "growth": growth}
 
 

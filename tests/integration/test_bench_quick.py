@@ -1,0 +1,34 @@
+"""`benchmarks/run.py --quick` (what `make bench` runs, cut small) works end to end.
+
+Only that it runs and reports every section: speed targets live in the benchmarks, never as
+timed assertions here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def test_quick_benchmark_reports_every_section(tmp_path):
+    kept = {p: p.stat().st_mtime_ns for p in (BENCH / "results.json", BENCH / "scaling.csv")
+            if p.exists()}
+    out = tmp_path / "results.json"
+    res = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = json.loads(out.read_text())
+    for key in ("machine", "models", "epstein", "city", "builds", "sweeps", "scaling", "targets"):
+        assert key in data, key
+    parts = [*data["models"], data["epstein"], *data["builds"], *data["sweeps"],
+             *(data["city"][k] for k in ("jcoc", "pbg_with_burn_in", "pbg_without_burn_in"))]
+    assert not [p for p in parts if "error" in p]
+    assert all(c["ok"] for c in data["city"]["cli"])
+    assert all(s["every_run_once"] for s in data["sweeps"])
+    assert {s["runner"] for s in data["sweeps"]} == {"processes", "dask"}
+    assert data["scaling"]["ok"] and len(data["scaling"]["summary"]) == 4
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept  # the recorded results untouched
