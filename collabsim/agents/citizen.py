@@ -40,6 +40,7 @@ class CitizenPopulation:
         self.indptr = indptr
         self.indices = indices
         self.degree = np.diff(indptr)
+        self.tied = self.degree > 0  # citizens with at least one tie
         # Each citizen's first tie and degree side by side: a conversation reads
         # both with one memory access (at city scale these gathers miss the cache).
         # (Two int32 read as one int64: NumPy gathers 1-D items much faster than rows.)

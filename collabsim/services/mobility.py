@@ -557,10 +557,15 @@ class MobilityService:
         pop = self.model.population
         if pop.indices.size == 0:
             return np.zeros(pop.n if idx is None else idx.size)
-        stayed = self.stayed[pop.indices].astype(np.float32)
-        sums = np.add.reduceat(np.append(stayed, 0), pop.indptr[:-1])
+        # the ties' choices into one kept buffer (float32, a 0 at the end so that
+        # reduceat may start past the last tie): no array of ties allocated per day
+        buf = getattr(self, "_ties_buffer", None)
+        if buf is None or buf.size != pop.indices.size + 1:
+            buf = self._ties_buffer = np.zeros(pop.indices.size + 1, dtype=np.float32)
+        buf[:-1] = self.stayed[pop.indices]
+        sums = np.add.reduceat(buf, pop.indptr[:-1])
         share = np.divide(sums, pop.degree, out=np.zeros(pop.n, dtype=np.float32),
-                          where=pop.degree > 0)
+                          where=pop.tied)
         return share if idx is None else share[idx]
 
     def travel_utilities(self, restricted: bool, norm: np.ndarray) -> np.ndarray:
