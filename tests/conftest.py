@@ -35,6 +35,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 _SHARED_SCOPES = ("class", "module", "package")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist adds the group to the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep a module's tests on one xdist worker when they share a costly fixture.
 

@@ -88,14 +88,16 @@ def check_frame(m: CollabModel) -> None:
 def test_invariants_hold_at_every_step(preset):
     m = CollabModel(preset, seed=5, n_citizens=2000,
                     overrides={"collaboration_start": 120, "warmup_days": 30, "burn_in_days": 0,
-                               "citizens.need_rate": 0.00015})
+                               "citizens.need_rate": 0.0004})
     for _ in range(240):
         m.step()
         check_invariants(m)
     check_frame(m)
     t = m.licensing.totals
     # The run exercised what the invariants are about.
-    assert t["issued"] > 0 and t["abandoned"] > 0 and m.licensing.backlog() > 0
+    assert t["issued"] > 0 and m.licensing.backlog() > 0
+    if preset == "pbg":  # slow desks and held files: some applicants give up
+        assert t["abandoned"] > 0
     if preset == "spp_irt":
         assert t["rejected"] > 0
 

@@ -30,8 +30,9 @@ def test_all_three_actor_kinds_are_mesa_agents():
     agencies = m.agents_by_type[Agency]
     assert [a.key for a in agencies] == ["dpmptsp", "pupr", "bapenda"]
     assert len(m.agents_by_type[Citizen]) == 20_000
-    # Officers scale with the citizens: (3 + 5 + 2) per 10,000.
-    assert len(m.agents_by_type[Officer]) == m.officers.n == 20
+    # Officers scale with the citizens: (3 + 7 + 2) per 10,000, in full-time equivalents.
+    assert len(m.agents_by_type[Officer]) == m.officers.n == 24
+    assert m.officers.fte.sum() == 24
     assert all(isinstance(a, mesa.Agent) for a in m.agents)
 
 
