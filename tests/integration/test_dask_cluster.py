@@ -194,7 +194,7 @@ def test_documented_sweep_command_on_the_scheduler(dask_cluster, spec_path, base
 @pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
 def test_documented_hpc_script_with_local_jobs(spec_path, baseline, tmp_path, monkeypatch):
     """docs' cluster.py as written; ``scale`` runs the job script's worker command locally."""
-    jobqueue = pytest.importorskip("dask_jobqueue")
+    import dask_jobqueue as jobqueue  # in the test extra: a missing one fails, not skips
     script = _doc_block("python", "SLURMCluster")
     procs: list[subprocess.Popen] = []
     seen = {}
