@@ -33,7 +33,7 @@ import pytest
 from collabsim.analysis.analyze import analyze
 from collabsim.analysis.facts import FOUR_FACTORS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fact4")]  # one Sobol sweep
 
 N_BASE = 16          # Saltelli base sample (shipped: 64): 16 × (6 + 2) = 128 runs
 ST_MIN = 0.05        # "clearly above zero": at least 5 % of the outcome's variance
@@ -92,5 +92,5 @@ def test_fact4_reported_in_the_stylized_facts(sobol):
     rows = sobol.tables["stylized_fact_tests"]
     rows = rows[rows.fact == 4]
     assert len(rows) == 4 and rows.evidence.str.contains("ST = ").all()
-    reproduced = rows[~rows.part.isin(NOT_REPRODUCED)]
+    reproduced = rows[~rows.part.str.startswith(NOT_REPRODUCED)]
     assert "does not hold" not in set(reproduced.status), rows[["part", "status", "evidence"]]

@@ -35,7 +35,7 @@ from scipy import stats
 from collabsim.rng import replicate_seeds
 from collabsim.runner import mean_ci, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fact5")]  # one module fixture
 
 ROOT_SEED = 2026
 N_REPLICATIONS = 20
