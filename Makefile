@@ -36,10 +36,10 @@ chromium:
 # The browser test fails (not skips) here if Chromium is missing: COLLABSIM_REQUIRE_BROWSER=1.
 test: $(STAMP) chromium
 	$(BIN)/ruff check collabsim tests benchmarks
-	COLLABSIM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup --durations=20
+	COLLABSIM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --durations=20
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup -m "not slow and not browser"
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check collabsim tests benchmarks

@@ -37,17 +37,15 @@ _SHARED_SCOPES = ("class", "module", "package")
 
 @pytest.hookimpl(tryfirst=True)  # before xdist adds the group to the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep a module's tests on one xdist worker when they share a costly fixture.
+    """Order the tests so the longest work starts first, and mark shared-fixture groups.
 
-    ``make test`` runs ``pytest -n 2 --dist loadgroup``: tests go one by one to
-    whichever worker is free, except that tests using a fixture broader than a
-    function (a module's sweep, comparison or model run; or a session fixture
-    defined in the module) are grouped by module, so that fixture is computed
-    once, not once per worker. Explicit ``xdist_group`` marks are kept.
-
-    Modules holding ``slow`` tests run first, then modules with grouped tests
-    (each module kept whole, in its own order), so the longest work starts early
-    and the workers finish together.
+    ``make test`` runs ``pytest -n 2 --dist loadfile``: each test file goes whole
+    to one worker, so module fixtures and the fact tests' cached runs are
+    computed once. (``--dist loadgroup`` with ``xdist_group`` marks did not keep
+    a group on one worker with the installed pytest-xdist: a module's fixture was
+    computed on both; the marks are kept for ``loadgroup`` users.) Modules
+    holding ``slow`` tests run first, then modules with shared fixtures, so the
+    workers finish together.
     """
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]

@@ -40,8 +40,15 @@ ST_MIN = 0.05        # "clearly above zero": at least 5 % of the outcome's varia
 OUTCOME = "mean_processing_days_after"
 
 
+_CACHE: dict[str, object] = {}
+
+
 @pytest.fixture(scope="module")
 def sobol(tmp_path_factory):
+    # kept in the worker process: a module fixture is set up again whenever the worker
+    # interleaves another module's tests between this module's
+    if "analysis" in _CACHE:
+        return _CACHE["analysis"]
     from collabsim.experiments import load_experiment, run_experiment
     from collabsim.experiments.spec import EXPERIMENT_DIR
 
@@ -55,7 +62,8 @@ def sobol(tmp_path_factory):
     out = tmp_path_factory.mktemp("fact4") / "sobol"
     run_experiment(load_experiment(raw, base_dir=spec.parent), out, runner="processes",
                    workers=2)
-    return analyze(out, network=False, formats=("png",))
+    _CACHE["analysis"] = analyze(out, network=False, formats=("png",))
+    return _CACHE["analysis"]
 
 
 #: The factor fact 4 names that the model does not (yet) reproduce, see the module docstring.

@@ -39,7 +39,8 @@ from collabsim.scenario import load_scenario
 pytestmark = pytest.mark.slow
 
 #: xdist groups: tests sharing cached runs stay on one worker (``make test`` runs
-#: ``pytest -n 2 --dist loadgroup``); three groups of about equal work.
+#: ``pytest -n 2 --dist loadgroup``); ``make test`` keeps the whole file on one worker
+#: (``--dist loadfile``).
 SPP = pytest.mark.xdist_group("licensing-facts-spp")
 PBG = pytest.mark.xdist_group("licensing-facts-pbg")
 GRID = pytest.mark.xdist_group("licensing-facts-grid")

@@ -26,6 +26,7 @@ Margins (stated, not fitted):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,9 +110,16 @@ def summaries_of(root_seed: int, variants: dict[str, tuple[str, dict]]
     return out
 
 
+@functools.cache
+def _main_summaries() -> dict[str, dict[str, np.ndarray]]:
+    # cached in the worker process: a module fixture is set up again whenever the worker
+    # interleaves another module's tests between this module's
+    return summaries_of(ROOT_SEED, VARIANTS)
+
+
 @pytest.fixture(scope="module")
 def s() -> dict[str, dict[str, np.ndarray]]:
-    return summaries_of(ROOT_SEED, VARIANTS)
+    return _main_summaries()
 
 
 def effect(s, name: str, better: str, worse: str, key: str) -> Effect:
