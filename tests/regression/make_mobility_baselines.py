@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import collabsim
-from collabsim.runner import run
 
 _SPEC = importlib.util.spec_from_file_location(
     "collabsim_make_baselines", Path(__file__).with_name("make_baselines.py"))
@@ -41,11 +40,9 @@ SETTINGS: dict[str, Any] = {
 
 def summary_of(preset: str, settings: Mapping[str, Any] = SETTINGS,
                extra_overrides: Mapping[str, Any] | None = None) -> dict[str, float]:
-    """The run summary of ``preset`` under ``settings`` (plus optional extra overrides)."""
-    overrides = {**settings["overrides"], **(extra_overrides or {})}
-    res = run(preset, seed=settings["seed"], steps=settings["steps"],
-              n_citizens=settings["n_citizens"], overrides=overrides)
-    return {k: float(v) for k, v in res.summary.items()}
+    """The run summary of ``preset`` under ``settings`` (the licensing generator's, with
+    the mobility settings as default)."""
+    return _mb.summary_of(preset, settings, extra_overrides)
 
 
 def main() -> None:
