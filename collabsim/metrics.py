@@ -28,12 +28,8 @@ __all__ = [
     "MODEL_METRICS",
     "PHASE_CODES",
     "UNDEFINED_WHEN_EMPTY",
-    "collaboration_reporters",
-    "cost_reporters",
     "declared_metrics",
-    "licensing_reporters",
     "metric_labels",
-    "mobility_reporters",
     "reporters_of",
     "summarise",
 ]
@@ -99,26 +95,6 @@ def metric_labels() -> dict[str, str]:
 def reporters_of(metrics: Iterable[Metric]) -> dict[str, Callable[[Any], float]]:
     """Column name → reporter for ``mesa.DataCollector``."""
     return {m.name: m.read for m in metrics}
-
-
-def licensing_reporters() -> dict[str, Callable[[Any], float]]:
-    """Reporters of the licensing service, keyed by column name."""
-    return reporters_of(SERVICES["licensing"].metrics)
-
-
-def mobility_reporters() -> dict[str, Callable[[Any], float]]:
-    """Reporters of the mobility-control service, keyed by column name."""
-    return reporters_of(SERVICES["mobility"].metrics)
-
-
-def collaboration_reporters() -> dict[str, Callable[[Any], float]]:
-    """Reporters of the collaboration network and the officers."""
-    return reporters_of(MODEL_METRICS[:3])
-
-
-def cost_reporters() -> dict[str, Callable[[Any], float]]:
-    """Reporters of what the day cost (kRp) and the officer-days it used."""
-    return reporters_of(MODEL_METRICS[3:])
 
 
 def _window_mean(df: pd.DataFrame, col: str, lo: int, hi: int) -> float:
