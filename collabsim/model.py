@@ -28,7 +28,7 @@ from collabsim import metrics
 from collabsim.agents import Agency, CitizenPopulation, CitizenViews, Officer, OfficerCorps
 from collabsim.interventions import Event, Timeline, daily_costs
 from collabsim.network import build_collaboration_network, build_social_network
-from collabsim.rng import entropy_seed, stream
+from collabsim.rng import AgentDraws, entropy_seed, stream
 from collabsim.scenario import Scenario, ScenarioError, load_scenario
 from collabsim.services import SERVICES
 
@@ -78,6 +78,8 @@ class CollabModel(mesa.Model):
         super().__init__(rng=self.seed)
         self.day = 0  # days simulated so far; our own clock (Mesa 4 drops model.steps)
         self._streams: dict[str, np.random.Generator] = {}
+        self._draws = AgentDraws(self.seed)
+        self._stream_mode = self.config.random_numbers == "stream"
         cfg = self.config
         self.scale = cfg.citizens.n / cfg.citizens.capacity_reference
         self.build_agencies()
@@ -117,6 +119,44 @@ class CollabModel(mesa.Model):
         if name not in self._streams:
             self._streams[name] = stream(self.seed, name)
         return self._streams[name]
+
+    def uniforms(self, name: str, ids: np.ndarray, slot: int = 0) -> np.ndarray:
+        """Today's uniforms of agents ``ids`` in decision ``name`` (per-agent CRN).
+
+        With ``random_numbers = "agent"`` (the default) each agent's number
+        depends only on the seed, the decision, the day, the agent and ``slot``
+        (:class:`~collabsim.rng.AgentDraws`); with ``"stream"`` they are the next
+        ``len(ids)`` draws of the stream ``name``.
+        """
+        if self._stream_mode:
+            return self.stream(name).random(len(ids))
+        return self._draws.uniforms(name, self.day, ids, slot)
+
+    def day_stream(self, name: str) -> np.random.Generator:
+        """A generator of decision ``name`` for today only (the stream itself in stream mode)."""
+        if self._stream_mode:
+            return self.stream(name)
+        return self._draws.day_stream(name, self.day)
+
+    def sample(self, name: str, p: float, cap: float) -> np.ndarray:
+        """Citizens each reached with probability ``p`` today, for a rate a policy changes.
+
+        In agent mode the candidates are a day's draw at rate ``max(p, cap)``,
+        each accepted when its own mark is below ``p / max(p, cap)``: the
+        citizens reached at a lower rate are a subset of those reached at a
+        higher one on the same seed and day (coupled, O(reached)). ``cap`` is
+        the highest rate the process can have. In stream mode it is
+        ``population.sample(p, stream(name))``.
+        """
+        if self._stream_mode:
+            return self.population.sample(p, self.stream(name))
+        if p <= 0:
+            return np.zeros(0, dtype=np.int64)
+        c = min(max(p, cap), 1.0)
+        g = self._draws.day_stream(name, self.day)
+        k = int(g.binomial(self.population.n, c))
+        cand = g.integers(0, self.population.n, k)
+        return np.unique(cand[g.random(k) * c < p])
 
     def build_agencies(self) -> None:
         """Create the agencies and the collaboration network between them."""
@@ -249,7 +289,7 @@ class CollabModel(mesa.Model):
 
     def _hire(self, agency: Agency, k: int, duty: int, params) -> list[int]:
         """Add ``k`` officers to an agency (drawn around its means), in training from today."""
-        rng = self.stream("officers.hiring")
+        rng = self.day_stream(f"officers.hiring.{agency.key}.{duty}")
         op = self.config.officers
         comp = np.clip(params.staff_competence + op.competence_sd * rng.standard_normal(k), 0, 1)
         comm = np.clip(params.intrinsic_commitment + op.commitment_sd
@@ -391,8 +431,8 @@ class CollabModel(mesa.Model):
         """Every officer chooses today's effort (vectorised logit); new hires train first."""
         self.officers.train(self.day, self.config.officers.training_days)
         commitment = np.array([a.commitment for a in self.agency_list])
-        self.officers.choose_efforts(commitment,
-                                     self.stream("officers.effort").random(self.officers.n))
+        self.officers.choose_efforts(
+            commitment, self.uniforms("officers.effort", np.arange(self.officers.n)))
 
     def spread_information(self) -> None:
         """Word of mouth over the social network, and the agencies' public information."""

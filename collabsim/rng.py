@@ -5,6 +5,16 @@ that uses it (``"citizens.needs"``, ``"network.handoff"`` ...). Streams are
 derived with :class:`numpy.random.SeedSequence` keyed by the CRC-32 of the
 name, so switching one mechanism off (or adding a new one) does not shift the
 draws of any other: the idea Starsim uses for its random processes.
+
+Within a stream, a draw's position still depends on how many draws came
+before it, so one changed decision would shift every later draw. Decisions
+whose number depends on the state (who decides today, which files are worked)
+therefore draw from :class:`AgentDraws` instead: counter-based uniforms keyed
+by ``(seed, decision, day, agent, slot)``, so every citizen and officer owns
+its slot in every decision (per-agent common random numbers, as in Starsim's
+per-agent slots). A policy change then leaves everyone it does not touch
+deciding the same way. Processes drawn for a fixed population at a fixed rate
+(needs, conversations) are aligned by their stream alone and stay there.
 """
 
 from __future__ import annotations
@@ -13,9 +23,83 @@ import zlib
 
 import numpy as np
 
-__all__ = ["entropy_seed", "replicate_seeds", "stream"]
+__all__ = ["AgentDraws", "entropy_seed", "replicate_seeds", "stream"]
 
 MAX_SEED = 2**63 - 1
+_MASK = 2**64 - 1
+_GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment (the golden ratio in 64 bits)
+_M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_U64 = {name: np.uint64(v) for name, v in
+        (("gamma", _GAMMA), ("m1", _M1), ("m2", _M2), ("s30", 30), ("s27", 27), ("s31", 31),
+         ("s11", 11))}
+
+
+def _mix(x: int) -> int:
+    """SplitMix64's finaliser on one Python integer (a bijection of 64-bit words)."""
+    x &= _MASK
+    x = ((x ^ (x >> 30)) * _M1) & _MASK
+    x = ((x ^ (x >> 27)) * _M2) & _MASK
+    return x ^ (x >> 31)
+
+
+class AgentDraws:
+    """Per-agent common random numbers: the uniform of agent ``i`` in decision ``name`` on a day.
+
+    ``uniforms(name, day, ids, slot)[j]`` is SplitMix64's output number
+    ``ids[j] + 1`` of the sequence seeded by a hash of ``(seed, name, day,
+    slot)``: it depends on nothing else, so it is the same whoever else draws
+    that day and in whatever order. The cost is a few vector operations per
+    call (about 9 ns per agent at 10^5 agents; PCG64 draws take about 2 ns),
+    paid only for the agents that actually decide.
+
+    Args:
+        seed: The run's root seed.
+    """
+
+    def __init__(self, seed: int):
+        self.seed = int(seed)
+        self._base: dict[str, int] = {}
+
+    def key(self, name: str, day: int, slot: int = 0) -> int:
+        """The 64-bit key of decision ``name`` on ``day`` (``slot`` numbers repeated draws)."""
+        base = self._base.get(name)
+        if base is None:
+            base = self._base[name] = _mix(_mix(self.seed) ^ zlib.crc32(name.encode()))
+        return _mix(_mix(base + (day & _MASK)) + slot)
+
+    def uniforms(self, name: str, day: int, ids: np.ndarray, slot: int = 0) -> np.ndarray:
+        """Uniforms on [0, 1) for agents ``ids`` (non-negative integers) in a decision today.
+
+        Args:
+            name: The decision's stable name, e.g. ``"citizens.choice"``.
+            day: The model day (negative during the burn-in).
+            ids: The deciding agents' indices; a repeated index gets the same number.
+            slot: Which of an agent's draws in this decision today (0, 1, …).
+
+        Returns:
+            ``float64`` array shaped like ``ids``, 53 random bits each.
+        """
+        c = _U64
+        x = np.asarray(ids).astype(np.uint64)
+        x += np.uint64(1)
+        x *= c["gamma"]
+        x += np.uint64(self.key(name, day, slot))
+        x ^= x >> c["s30"]
+        x *= c["m1"]
+        x ^= x >> c["s27"]
+        x *= c["m2"]
+        x ^= x >> c["s31"]
+        return (x >> c["s11"]) * (1.0 / 9007199254740992.0)
+
+    def day_stream(self, name: str, day: int) -> np.random.Generator:
+        """A generator for decision ``name`` on ``day`` alone (nothing carries to other days).
+
+        For draws that are not any one agent's (which posts a plan leaves open, the
+        candidates of a thinned population sample): a changed count today does not
+        shift tomorrow's draws.
+        """
+        return np.random.Generator(np.random.Philox(
+            key=np.array([self.key(name, day), self.seed & _MASK], dtype=np.uint64)))
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -605,6 +605,12 @@ class Scenario(_Closed):
         "days; range 0–3650; source: DESIGN §3 (effects from a steady state)", ge=0, le=3650)
     warmup_days: int = _f(0, "Days at the start left out of before/after summaries (with "
                           "a burn-in none are needed); unit days; range 0–3650", ge=0, le=3650)
+    random_numbers: Literal["agent", "stream"] = _f(
+        "agent", "How runs on the same seed share random numbers: 'agent' gives every "
+        "citizen, officer and file its own uniform in every decision (per-agent common "
+        "random numbers: a policy leaves untouched agents deciding the same way); 'stream' "
+        "draws each subsystem's numbers in sequence (one changed decision shifts that "
+        "stream's later draws); source: collabsim.rng")
     choice: ChoiceParams = Field(default_factory=ChoiceParams)
     citizens: CitizenParams = Field(default_factory=CitizenParams)
     officers: OfficerParams = Field(default_factory=OfficerParams)

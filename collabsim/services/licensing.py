@@ -488,18 +488,17 @@ class LicensingService:
     def citizens_decide(self, day: int) -> None:
         """Citizens with a need choose apply / informal / wait (logit)."""
         cit = self.model.config.citizens
-        rng = self.model.stream("citizens.choice")
         needing = np.flatnonzero(self.state == NEEDING)
         expired = day - self.need_since[needing] >= cit.patience_days
         self.go_informal(needing[expired])
         rest = needing[~expired]
-        deciding = rest[rng.random(rest.size) < cit.decision_rate]
+        deciding = rest[self.model.uniforms("citizens.choice", rest) < cit.decision_rate]
         if deciding.size == 0:
             return
         self.enquire(deciding)
         choice = choose_with_uniforms(self.applicant_utilities(deciding),
                                       self.model.config.choice.beta_citizen,
-                                      rng.random(deciding.size))
+                                      self.model.uniforms("citizens.choice", deciding, 1))
         self.submit(deciding[choice == APPLY], day)
         self.go_informal(deciding[choice == INFORMAL])
 
@@ -522,10 +521,9 @@ class LicensingService:
         """Citizens build or produce without the permit; some are detected and fined."""
         if idx.size == 0:
             return
-        rng = self.model.stream("citizens.detection")
         p = self.params
         lam = self.model.config.citizens.learning_rate
-        detected = rng.random(idx.size) < p.informal_detection_prob
+        detected = self.model.uniforms("citizens.detection", idx) < p.informal_detection_prob
         self.fines += p.informal_penalty * int(detected.sum())
         self.belief_detect[idx] = (1 - lam) * self.belief_detect[idx] + lam * detected
         self.state[idx] = IDLE
@@ -549,14 +547,14 @@ class LicensingService:
     def applicants_reconsider(self, day: int) -> None:
         """Some applicants weigh continuing their file against abandoning it."""
         cit = self.model.config.citizens
-        rng = self.model.stream("citizens.reconsider")
         applied = np.flatnonzero(self.state == APPLIED)
-        who = applied[rng.random(applied.size) < cit.reconsider_rate]
+        who = applied[self.model.uniforms("citizens.reconsider", applied) < cit.reconsider_rate]
         if who.size == 0:
             return
         u = self.continue_utilities(who, day)
         quit_ = who[choose_with_uniforms(u, self.model.config.choice.beta_citizen,
-                                         rng.random(who.size)) == 1]
+                                         self.model.uniforms("citizens.reconsider", who, 1))
+                    == 1]
         if quit_.size == 0:
             return
         files = self.file_of[quit_]
@@ -728,8 +726,8 @@ class LicensingService:
             f.held_since[ids] = day
         st = f.stage[ids].astype(int)
         owner = np.array([s.agency for s in self.stages])[st]
-        rng = self.model.stream("licensing.unregulated")
-        uniforms = rng.random(ids.size)
+        uniforms = self.model.uniforms("licensing.unregulated", self.slots(ids),
+                                       0 if new else 1)
         pick = np.empty(ids.size, dtype=np.intp)
         for a in np.unique(owner):
             mine = owner == a
@@ -750,6 +748,16 @@ class LicensingService:
         self.today["informal_fees"] += int(fee.sum())
         self.informal_fee_revenue += self.params.unregulated.informal_fee * int(fee.sum())
 
+    def slots(self, ids: np.ndarray) -> np.ndarray:
+        """Each file's own slot in a day's random decisions: its citizen and its stage.
+
+        A citizen has one file at a time and a file one stage a day per decision, so
+        ``citizen · 32 + stage`` (at most 20 stages) numbers the draws of
+        :meth:`CollabModel.uniforms <collabsim.model.CollabModel.uniforms>` per agent.
+        """
+        f = self.files
+        return f.citizen[ids].astype(np.int64) * 32 + f.stage[ids]
+
     def stall(self, ids: np.ndarray) -> None:
         """Files newly held at a stage whose regulation is missing; a failure for the tie in."""
         if ids.size == 0:
@@ -768,7 +776,6 @@ class LicensingService:
 
     def complete_stage(self, ids: np.ndarray, quality: np.ndarray, day: int) -> None:
         """Outcomes of the files whose stage was worked today: reject, rework or pass."""
-        rng = self.model.stream("licensing.process")
         f = self.files
         st = f.stage[ids].astype(int)
         reject_p = np.array([s.reject_prob for s in self.stages])[st]
@@ -777,7 +784,7 @@ class LicensingService:
         rework_p = np.clip(np.array([s.rework_prob for s in self.stages])[st]
                            * (1.5 - openness) * (1.5 - quality[owner])
                            + self.learning_errors(day) * (1.0 - quality[owner]), 0.0, 0.95)
-        u = rng.random(ids.size)
+        u = self.model.uniforms("licensing.process", self.slots(ids))
         rejected = u < reject_p
         rework = ~rejected & (u < reject_p + rework_p * (1 - reject_p))
         passed = ~rejected & ~rework
@@ -853,11 +860,11 @@ class LicensingService:
         if self.regulation_in_force(stage.agency):
             paid = ids.size
         else:
-            asked = int((self.files.mode[ids] == CHARGE).sum())
-            rng = self.model.stream("licensing.unpaid")
-            unpaid = int((rng.random(asked) < self.params.unregulated.unpaid_share).sum())
+            asked = ids[self.files.mode[ids] == CHARGE]
+            unpaid = int((self.model.uniforms("licensing.unpaid", self.slots(asked))
+                          < self.params.unregulated.unpaid_share).sum())
             self.today["unpaid"] += unpaid
-            paid = asked - unpaid
+            paid = asked.size - unpaid
         self.levy_revenue += stage.levy * paid
         self.levy_today += stage.levy * paid
 
@@ -886,7 +893,7 @@ class LicensingService:
         delay = np.zeros(ids.size)
         if a != b:
             mean_delay, loss = self.handoff_terms(a, b)
-            lost = self.model.stream("licensing.handoff").random(ids.size) < loss
+            lost = self.model.uniforms("licensing.handoff", self.slots(ids)) < loss
             delay = mean_delay + lost * self.model.config.collaboration.bounce_days
             self.today["handoffs"] += ids.size
             self.today["handoff_failures"] += int(lost.sum())
@@ -921,8 +928,8 @@ class LicensingService:
         if not self.model.joint or blocked.size == 0:
             return
         every = self.model.config.collaboration.stall_chase_days
-        rng = self.model.stream("licensing.chase")
-        chased = blocked[rng.random(blocked.size) < 1.0 / every]
+        chased = blocked[self.model.uniforms("licensing.chase", self.slots(blocked))
+                         < 1.0 / every]
         for s in np.unique(self.files.stage[chased]):
             if s == 0:
                 continue
@@ -958,8 +965,8 @@ class LicensingService:
         if held.size == 0:
             return
         self.chase_stalled(held)
-        rng = self.model.stream("licensing.review")
-        reviewed = held[rng.random(held.size) < self.params.unregulated.review_rate]
+        reviewed = held[self.model.uniforms("licensing.review", self.slots(held))
+                        < self.params.unregulated.review_rate]
         self.decide_unregulated(reviewed, day, new=False)
 
     # ------------------------------------------------------ the joint design
@@ -1024,9 +1031,10 @@ class LicensingService:
         ``innovation_step`` of its service days.
         """
         p = self.params
-        rng = self.model.stream("licensing.innovation")
+        draws = self.model.uniforms("licensing.innovation",
+                                    np.arange(len(self.model.agency_list)))
         for agency in self.model.agency_list:
-            if rng.random() >= self.innovation_chance(agency):
+            if draws[agency.index] >= self.innovation_chance(agency):
                 continue
             self.today["improvements"] += 1
             own = [i for i, s in enumerate(self.stages) if s.agency == agency.index]
@@ -1049,7 +1057,8 @@ class LicensingService:
             slack = [i for i in own
                      if self.stages[i].service_days > self.stages[i].min_service_days]
             if slack:
-                i = slack[int(rng.integers(len(slack)))]
+                u = self.model.uniforms("licensing.innovation", np.array([agency.index]), 1)
+                i = slack[min(int(u[0] * len(slack)), len(slack) - 1)]
                 s = self.stages[i]
                 self.stages[i] = replace(s, service_days=max(
                     s.min_service_days, s.service_days * (1 - p.innovation_step)))
@@ -1114,7 +1123,7 @@ class LicensingService:
         cit = m.config.citizens
         front = m.agency_list[self.stages[0].agency]
         rate = cit.outreach_rate * front.communication_openness * self.information_completeness()
-        reached = m.population.sample(rate, m.stream("citizens.outreach"))
+        reached = m.sample("citizens.outreach", rate, cap=cit.outreach_rate)
         if reached.size == 0:
             return
         self.informed[reached] = True

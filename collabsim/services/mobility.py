@@ -396,7 +396,7 @@ class MobilityService:
     def deploy(self) -> None:
         """Place today's patrol officers at checkpoints (planned, then role confusion)."""
         m = self.model
-        rng = m.stream("mobility.deployment")
+        rng = m.day_stream("mobility.deployment")
         n_cp = self.cp_needed.size
         self.officer_post[:] = -1
         if n_cp == 0:
@@ -668,8 +668,8 @@ class MobilityService:
         of_fine = np.repeat(fined, lengths)
         heard = ties[of_fine]
         self.belief_detect[heard] += w * (1.0 - self.belief_detect[heard])
-        rng = self.model.stream("mobility.awareness.caught")
-        told = rng.random(ties.size) < self.params.awareness_transmission
+        told = (self.model.uniforms("mobility.awareness.caught", ties)
+                < self.params.awareness_transmission)
         self.aware[ties[told]] = True
 
     # ----------------------------------------------------------- information
@@ -701,15 +701,15 @@ class MobilityService:
         if none listed) with ``reach · local_reach``.
         """
         day = self.model.day
-        rng = self.model.stream("mobility.campaigns")
-        for c in self.params.campaigns:
+        for i, c in enumerate(self.params.campaigns):
             if not c.start <= day < c.start + c.days:
                 continue
+            name = f"mobility.campaigns.{i}"
             if c.channel == "media":
-                reached = self.model.population.sample(c.reach, rng)
+                reached = self.model.sample(name, c.reach, cap=c.reach)
                 reached = reached[self.media[reached]]
             else:
-                reached = self.model.population.sample(c.reach * self.local_reach(), rng)
+                reached = self.model.sample(name, c.reach * self.local_reach(), cap=c.reach)
                 if c.districts:
                     keep = np.isin(self.home[reached],
                                    [self.district_keys.index(d) for d in c.districts])
