@@ -24,7 +24,8 @@ from pathlib import Path
 
 from collabsim.errors import CollabsimError
 
-__all__ = ["EXTRAS", "add_scenario_options", "main", "missing_extra", "overrides_from"]
+__all__ = ["EXTRAS", "add_posterior_options", "add_scenario_options", "main", "missing_extra",
+           "overrides_from"]
 
 _PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli",
             "collabsim.calibration.cli")
@@ -36,6 +37,10 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "ema": ("ema_workbench",),
     "calibrate": ("pyabc",),
 }
+
+#: Posterior draws per scenario when ``--posterior`` is given without ``--draws``.
+DEFAULT_DRAWS = 10
+
 
 def _headline() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Headline rows (summary key, label) derived from the declared metrics.
@@ -83,6 +88,16 @@ def add_scenario_options(p: argparse.ArgumentParser) -> None:
                    metavar="DAY:KEY=VALUE[,KEY=VALUE]",
                    help="add an intervention on DAY, e.g. "
                         "545:agencies.pupr.regulation_ready=true (repeatable)")
+
+
+def add_posterior_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--posterior DIR`` and ``--draws D``: run over draws from a calibration's posterior."""
+    p.add_argument("--posterior", default=None, metavar="DIR",
+                   help=f"a calibration's output directory (posterior.parquet, "
+                        f"calibration.json): {what} over --draws particles drawn by weight, "
+                        "so results carry parameter uncertainty as well as noise")
+    p.add_argument("--draws", type=int, default=None, metavar="D",
+                   help=f"posterior draws (default {DEFAULT_DRAWS}; at least 2)")
 
 
 def overrides_from(args: argparse.Namespace) -> dict:
@@ -141,14 +156,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(row) -> str:
+    """`` · 62 % param``: the share of a posterior-aware row's variance from the parameters."""
+    share = row.get("param_share") if hasattr(row, "get") else None
+    if share is None or share != share:
+        return ""
+    return f" · {share:.0%} param"
+
+
 def _fmt(row) -> str:
     if row["mean"] != row["mean"]:  # NaN: the metric does not apply to this scenario
         return "n/a"
-    return f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    return f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]{_share(row)}"
 
 
 def headline_table(table, keys=None):
-    """Wide table: one row per headline metric, one column per scenario (mean [95 % CI])."""
+    """Wide table: one row per headline metric, one column per scenario (mean [95 % CI]).
+
+    Over a posterior each cell also gives the share of the variance from the parameters.
+    """
     import pandas as pd
 
     rows = {}
@@ -172,28 +198,138 @@ def _compare_progress():
     return progress
 
 
+
+class PosteriorRuns:
+    """A comparison over a calibration's posterior: the draws and each scenario's overrides.
+
+    Attributes:
+        posterior: The loaded :class:`~collabsim.calibration.posterior.Posterior`.
+        plan: The draws and, per scenario, one override dict per draw.
+    """
+
+    def __init__(self, posterior, plan):
+        self.posterior = posterior
+        self.plan = plan
+
+    @property
+    def draws(self) -> list:
+        """The drawn particles."""
+        return list(self.plan.draws)
+
+    def scenarios(self, scenarios, draw) -> list:
+        """The scenarios of one draw: each with its posterior overrides (validated)."""
+        from collabsim.scenario import load_scenario
+
+        return [load_scenario(sc, self.plan.overrides[sc.name][draw.draw]) if
+                self.plan.overrides[sc.name][draw.draw] else sc for sc in scenarios]
+
+    def header(self, replications: int) -> str:
+        """What the printed tables are over."""
+        ident = self.plan.identity
+        return (f"posterior {ident['dir']} ({ident['name']}, {ident['particles']} particles, "
+                f"{ident['hash'][:12]}): {len(self.plan.draws)} draws by weight × "
+                f"{replications} replications, the same seeds in every draw and scenario; "
+                "[95 % CI] combines parameter uncertainty (between draws) and stochastic "
+                "noise (within draws), '· P % param' is the parameters' share of its variance")
+
+
+def posterior_runs(args: argparse.Namespace, scenarios, overrides: dict) -> PosteriorRuns:
+    """Load ``--posterior``, draw ``--draws`` particles and map them onto the scenarios.
+
+    A variant takes its base's (the first scenario's) draw; values set by ``--set``
+    or by a variant are not replaced by the posterior's (a warning says so).
+
+    Raises:
+        CollabsimError: one line per problem (the posterior, the draws, a value a
+            scenario rejects).
+    """
+    from collabsim.calibration.posterior import load_posterior, make_plan, scenario_chain
+    from collabsim.interventions import parse_variant
+
+    draws = args.draws if args.draws is not None else DEFAULT_DRAWS
+    _check_count("draws", draws, 2)
+    if args.replications < 2:
+        raise CollabsimError(f"--replications: --posterior needs at least 2 per draw to tell "
+                             f"noise from parameter uncertainty (got {args.replications})")
+    post = load_posterior(args.posterior)
+    drawn = post.draw(draws, args.seed)
+    n_base = len(args.scenarios)
+    fixed = [(k, "--set") for k in overrides if k != "steps"]
+    chains, explicit = {}, {}
+    for src, sc in zip(args.scenarios, scenarios[:n_base], strict=True):
+        chains[sc.name] = tuple(dict.fromkeys((sc.name, *scenario_chain(src))))
+        explicit[sc.name] = fixed
+    first = scenarios[0].name
+    for text, sc in zip(args.variants, scenarios[n_base:], strict=True):
+        _, values, _ = parse_variant(text)
+        chains[sc.name] = tuple(dict.fromkeys((sc.name, *chains[first])))
+        explicit[sc.name] = fixed + [(k, f"--variant {sc.name}") for k in values]
+    plan = make_plan(post, drawn, chains, explicit, {sc.name: sc for sc in scenarios})
+    for note in plan.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    return PosteriorRuns(post, plan)
+
+
+def compare_over_posterior(scenarios, runs: PosteriorRuns, args: argparse.Namespace):
+    """Every scenario over every posterior draw × the replications (the same seeds in each).
+
+    Returns:
+        ``(summaries, timeseries)`` as :func:`collabsim.runner.compare`'s, with the
+        draw's columns (``posterior_draw``, ``posterior_particle``, ``posterior:NAME``).
+    """
+    import pandas as pd
+
+    from collabsim.runner import compare
+
+    progress = _compare_progress()
+    per = len(scenarios) * args.replications
+    total = per * len(runs.draws)
+    frames, series = [], []
+    for d in runs.draws:
+        def step(done: int, _total: int, base: int = d.draw * per) -> None:
+            progress(base + done, total)
+
+        s, ts = compare(runs.scenarios(scenarios, d), args.replications, args.seed,
+                        args.steps, args.citizens, progress=step)
+        at = list(s.columns).index("seed") + 1
+        for i, (col, value) in enumerate(d.columns().items()):
+            s.insert(at + i, col, value)
+        ts["posterior_draw"] = d.draw
+        frames.append(s)
+        series.append(ts)
+    return pd.concat(frames, ignore_index=True), pd.concat(series, ignore_index=True)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Compare scenarios over replications: CI table, CSV and plots."""
+    """Compare scenarios over replications (and posterior draws): CI table, CSV and plots."""
     from collabsim.analysis.plots import (
         intervention_markers,
         plot_before_after,
         plot_compare_bands,
     )
+    from collabsim.effects import posterior_confidence_table
     from collabsim.runner import compare, confidence_table
 
     _check_count("replications", args.replications)
     _check_count("steps", args.steps)
     _check_count("citizens", args.citizens, 10)
+    if args.draws is not None and not args.posterior:
+        raise CollabsimError("--draws: goes with --posterior DIR (the draws are the "
+                             "posterior's)")
     overrides = overrides_from(args)
     scenarios = [scenario_from(s, args, overrides) for s in args.scenarios]
     scenarios += variants_of(scenarios[0], args.variants)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise CollabsimError(f"compare: scenario names must differ (got {', '.join(names)})")
-    progress = _compare_progress()
-    summaries, ts = compare(scenarios, args.replications, args.seed, args.steps, args.citizens,
-                            progress=progress)
-    table = confidence_table(summaries)
+    post = posterior_runs(args, scenarios, overrides) if args.posterior else None
+    if post is None:
+        summaries, ts = compare(scenarios, args.replications, args.seed, args.steps,
+                                args.citizens, progress=_compare_progress())
+        table = confidence_table(summaries)
+    else:
+        summaries, ts = compare_over_posterior(scenarios, post, args)
+        table = posterior_confidence_table(summaries)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "compare.csv", index=False)
@@ -201,8 +337,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     ts.to_parquet(out / "timeseries.parquet", index=False)
     wide = headline_table(table, [*_headline()[0], *_headline()[1]])
     wide.to_csv(out / "headline.csv")
-    (out / "manifest.json").write_text(json.dumps(_compare_manifest(args, scenarios, overrides,
-                                                                    out), indent=2))
+    written = "compare.csv, headline.csv, runs.csv, timeseries.parquet, manifest.json"
+    if post is not None:
+        post_table(post).to_csv(out / "posterior_draws.csv", index=False)
+        written += ", posterior_draws.csv"
+    (out / "manifest.json").write_text(json.dumps(_compare_manifest(
+        args, scenarios, overrides, out, post), indent=2, default=str))
     start = scenarios[0].collaboration_start
     metrics = [m for m in PLOT_METRICS if m in ts]
     if "mobility_index" in ts:
@@ -212,23 +352,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     plot_before_after(table, out / "before_after.png",
                       ["applications_submitted_per_month", "permits_issued_per_month",
                        "mean_processing_days"])
-    print(f"{args.replications} replications per scenario, root seed {args.seed}; "
-          "mean [95 % CI]:")
+    if post is None:
+        print(f"{args.replications} replications per scenario, root seed {args.seed}; "
+              "mean [95 % CI]:")
+    else:
+        print(post.header(args.replications) + f"; root seed {args.seed}; mean [95 % CI]:")
     if len(wide):
         print(wide.to_string())
-    written = "compare.csv, headline.csv, runs.csv, timeseries.parquet, manifest.json"
     if len(scenarios) > 1:
-        diffs, cost = difference_tables(summaries, names[0])
+        diffs, cost = difference_tables(summaries, names[0], posterior=post is not None)
         diffs.to_csv(out / "differences.csv", index=False)
         cost.to_csv(out / "cost_effectiveness.csv", index=False)
-        print(f"\ndifference from {names[0]} (paired on common seeds), mean [95 % CI]:")
+        paired = "common seeds" if post is None else "draw and common seeds"
+        print(f"\ndifference from {names[0]} (paired on {paired}), mean [95 % CI]:")
         print(difference_headline(diffs).to_string())
         if len(cost):
-            print(f"\ncost-effectiveness against {names[0]}, mean ratio [95 % bootstrap CI]:")
+            how = "95 % bootstrap CI" if post is None else "95 % CI over the draws"
+            print(f"\ncost-effectiveness against {names[0]}, mean ratio [{how}]:")
             print(cost_headline(cost).to_string())
         written += ", differences.csv, cost_effectiveness.csv"
     if not args.no_counterfactual:
-        effects = collaboration_effect_table(scenarios, summaries, args)
+        effects = collaboration_effect_table(scenarios, summaries, args, post)
         effects.to_csv(out / "effects.csv", index=False)
         wide_fx = effect_headline(effects)
         if len(wide_fx):
@@ -240,41 +384,87 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def collaboration_effect_table(scenarios, summaries, args):
+def post_table(runs: PosteriorRuns):
+    """The drawn particles: draw, particle, weight, the particle's seed and its values."""
+    import pandas as pd
+
+    return pd.DataFrame([{"posterior_draw": d.draw, "posterior_particle": d.particle,
+                          "weight": d.weight, "particle_seed": d.seed, **d.values}
+                         for d in runs.draws])
+
+
+def collaboration_effect_table(scenarios, summaries, args, post: PosteriorRuns | None = None):
     """Run each scenario's never-joint counterfactual on the same seeds; the paired effects.
+
+    Over a posterior each draw's scenarios (with the draw's values) get their own
+    counterfactuals, and the effects are pooled over the draws
+    (:func:`collabsim.effects.posterior_effect_table`).
 
     Returns:
         Long table: scenario, metric, factual, counterfactual, effect, ci_low,
-        ci_high, p_value, n, relative (see :func:`collabsim.effects.paired_difference`).
+        ci_high, p_value, n, relative (see :func:`collabsim.effects.paired_difference`),
+        and over a posterior the uncertainty split (``draws``, ``df``, ``noise_var``,
+        ``param_var``, ``total_var``, ``param_share``).
     """
     import pandas as pd
 
-    from collabsim.effects import EFFECT_METRICS, effect_table, never_joint
+    from collabsim.effects import (
+        DRAW,
+        EFFECT_METRICS,
+        effect_table,
+        never_joint,
+        posterior_effect_table,
+    )
     from collabsim.runner import run
 
     progress, parts = _compare_progress(), []
-    total, done = len(scenarios) * args.replications, 0
-    for sc in scenarios:
-        mine = summaries[summaries.scenario == sc.name]
-        rows = [{"arm": "factual", **r} for r in mine.to_dict("records")]
-        cf = never_joint(sc)
-        for r in mine.to_dict("records"):
-            res = run(cf, int(r["seed"]), args.steps, args.citizens,
-                      window_start=sc.collaboration_start)
-            rows.append({"arm": "counterfactual", "replicate": r["replicate"],
-                         "seed": r["seed"], **res.summary})
-            done += 1
-            progress(done, total)
-        table = effect_table(pd.DataFrame(rows), EFFECT_METRICS)
-        parts.append(table.assign(scenario=sc.name))
+    draws = post.draws if post is not None else [None]
+    total, done = len(scenarios) * args.replications * len(draws), 0
+    pairs: dict[str, list] = {sc.name: [] for sc in scenarios}
+    for d in draws:
+        mine_all = summaries if d is None else summaries[summaries[DRAW] == d.draw]
+        runnable = scenarios if d is None else post.scenarios(scenarios, d)
+        for sc in runnable:
+            mine = mine_all[mine_all.scenario == sc.name]
+            rows = [{"arm": "factual", **r} for r in mine.to_dict("records")]
+            cf = never_joint(sc)
+            for r in mine.to_dict("records"):
+                res = run(cf, int(r["seed"]), args.steps, args.citizens,
+                          window_start=sc.collaboration_start)
+                extra = {} if d is None else {DRAW: d.draw}
+                rows.append({"arm": "counterfactual", "replicate": r["replicate"],
+                             "seed": r["seed"], **extra, **res.summary})
+                done += 1
+                progress(done, total)
+            pairs[sc.name] += rows
+    for name, rows in pairs.items():
+        frame = pd.DataFrame(rows)
+        table = (effect_table(frame, EFFECT_METRICS) if post is None
+                 else posterior_effect_table(frame, EFFECT_METRICS))
+        parts.append(table.assign(scenario=name))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return out[["scenario", *[c for c in out.columns if c != "scenario"]]] if len(out) else out
 
 
-def difference_tables(summaries, baseline: str):
-    """Differences from the baseline and cost-effectiveness (see :mod:`collabsim.effects`)."""
-    from collabsim.effects import cost_effectiveness, scenario_differences
+def difference_tables(summaries, baseline: str, posterior: bool = False):
+    """Differences from the baseline and cost-effectiveness (see :mod:`collabsim.effects`).
 
+    Args:
+        summaries: One row per run.
+        baseline: The scenario the others are compared with.
+        posterior: Whether the runs are over posterior draws (``posterior_draw``):
+            then paired by draw and replicate and pooled over the draws.
+    """
+    from collabsim.effects import (
+        cost_effectiveness,
+        posterior_cost_effectiveness,
+        posterior_differences,
+        scenario_differences,
+    )
+
+    if posterior:
+        return (posterior_differences(summaries, baseline),
+                posterior_cost_effectiveness(summaries, baseline))
     return scenario_differences(summaries, baseline), cost_effectiveness(summaries, baseline)
 
 
@@ -289,7 +479,7 @@ def difference_headline(diffs):
     rows: dict = {}
     for _, r in diffs.iterrows():
         cell = "n/a" if r["difference"] != r["difference"] else (
-            f"{r['difference']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]")
+            f"{r['difference']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]{_share(r)}")
         rows.setdefault(labels.get(r["metric"], r["metric"]), {})[r["scenario"]] = cell
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
@@ -303,7 +493,7 @@ def cost_headline(cost):
         if r["ratio"] != r["ratio"]:
             cell = "n/a (no extra cost)" if r["extra_cost"] <= 0 else "n/a"
         else:
-            cell = f"{r['ratio']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]"
+            cell = f"{r['ratio']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]{_share(r)}"
         rows.setdefault(r["measure"], {})[r["scenario"]] = cell
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
@@ -318,7 +508,7 @@ def effect_headline(effects):
     for _, r in effects.iterrows():
         label = labels.get(r["metric"], r["metric"])
         cell = "n/a" if r["effect"] != r["effect"] else (
-            f"{r['effect']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]")
+            f"{r['effect']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]{_share(r)}")
         rows.setdefault(label, {})[r["scenario"]] = cell
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
@@ -336,11 +526,15 @@ def variants_of(base, texts: list[str]) -> list:
     return out
 
 
-def _compare_manifest(args: argparse.Namespace, scenarios, overrides: dict, out: Path) -> dict:
+def _compare_manifest(args: argparse.Namespace, scenarios, overrides: dict, out: Path,
+                      post: PosteriorRuns | None = None) -> dict:
     """What a comparison ran, so its runs can be repeated (and re-run by `analyze`).
 
     Each scenario is written fully resolved (variants and interventions included)
     to ``scenarios/NAME.toml`` beside the results; ``sources`` names those files.
+    Over a posterior, ``posterior`` records the directory, its hashes, the seed of
+    the draws and each draw's particle, values and overrides per scenario (applied
+    on top of those files).
     """
     from collabsim import __version__
     from collabsim.rng import replicate_seeds
@@ -360,7 +554,11 @@ def _compare_manifest(args: argparse.Namespace, scenarios, overrides: dict, out:
             "replications": args.replications, "root_seed": args.seed,
             "seeds": replicate_seeds(args.seed, args.replications),
             "steps": args.steps, "n_citizens": args.citizens, "overrides": overrides,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            **({} if post is None else {"posterior": {
+                **post.plan.describe(), "draw_seed": args.seed,
+                "replications_per_draw": args.replications,
+                "seeds_across_draws": "common: every draw runs the same replicate seeds"}})}
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -456,6 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "day (reg_late:545:agencies.*.regulation_ready=true); repeatable")
     p.add_argument("--no-counterfactual", action="store_true",
                    help="skip the never-joint counterfactual runs (no effects.csv)")
+    add_posterior_options(p, "every scenario (and variant) runs")
     add_scenario_options(p)
     p.set_defaults(func=cmd_compare)
 

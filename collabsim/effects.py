@@ -12,6 +12,11 @@ independent runs (DESIGN §2 "Effects").
 
 The before windows of the pair are identical by construction (the same seed,
 nothing differs before the start); a test pins this.
+
+Over a calibration's posterior (``collabsim compare --posterior DIR``) every table
+has a posterior-aware version (``posterior_*``): each draw's estimate is pooled over
+the draws by :func:`combine_draws` (Rubin's rules), and the variance of the result is
+split into parameter uncertainty (between draws) and stochastic noise (within draws).
 """
 
 from __future__ import annotations
@@ -31,12 +36,19 @@ from collabsim.scenario import Scenario, load_scenario
 __all__ = [
     "COST_MEASURES",
     "DIFFERENCE_METRICS",
+    "DRAW",
     "EFFECT_METRICS",
+    "POSTERIOR_COLUMNS",
     "EffectResult",
     "collaboration_effects",
+    "combine_draws",
     "cost_effectiveness",
     "never_joint",
     "paired_difference",
+    "posterior_confidence_table",
+    "posterior_cost_effectiveness",
+    "posterior_differences",
+    "posterior_effect_table",
     "run_pair",
     "scenario_differences",
 ]
@@ -282,4 +294,255 @@ def cost_effectiveness(summaries: pd.DataFrame, baseline: str) -> pd.DataFrame:
                          "extra_effect": float(dx.mean()) if dx.size else float("nan"),
                          "extra_cost": extra, "ratio": ratio, "ci_low": lo, "ci_high": hi,
                          "n": int(dx.size)})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------- over a posterior's draws
+#: The runs-table column naming a run's posterior draw (as the sweep store writes it).
+DRAW = "posterior_draw"
+
+#: Columns a posterior-aware table adds to the ordinary one.
+POSTERIOR_COLUMNS = ("draws", "df", "noise_var", "param_var", "total_var", "param_share")
+
+
+def combine_draws(estimates: Sequence[float], variances: Sequence[float],
+                  counts: Sequence[float], level: float = 0.95) -> dict:
+    """Pool one estimate per posterior draw: Rubin's rules, Satterthwaite's degrees of freedom.
+
+    Each draw ``d`` (a particle drawn from the posterior, run over the same replicate
+    seeds as every other draw) gives an estimate ``q_d`` (a mean, or a mean paired
+    difference, over its runs) and that estimate's sampling variance ``u_d``
+    (``s_d² / n_d``). As with multiple imputation (Rubin 1987), with ``D`` draws:
+
+    * ``noise_var`` = Ū = mean of ``u_d`` — the stochastic noise of an estimate
+      (within draws);
+    * ``param_var`` = (1 + 1/D)·B, B = the variance of the ``q_d`` between draws —
+      the parameter uncertainty (with Rubin's allowance for a finite number of draws);
+    * ``total_var`` = Ū + (1 + 1/D)·B, ``param_share`` = ``param_var / total_var``.
+
+    The interval is ``mean ± t·√total_var`` with Satterthwaite's degrees of freedom
+    ``total_var² / (Ū²/(n̄ − 1) + ((1+1/D)B)²/(D − 1))`` (Rubin's, with the within-draw
+    degrees of freedom finite: it is n̄ − 1 when the draws agree, D − 1 when the runs
+    are noiseless). Draws whose estimate is undefined (NaN) are left out.
+
+    Args:
+        estimates: ``q_d`` per draw.
+        variances: ``u_d`` per draw (NaN where a draw has fewer than two runs).
+        counts: ``n_d``, the runs (or pairs) behind each ``q_d``.
+        level: Confidence level.
+
+    Returns:
+        ``estimate``, ``ci_low``, ``ci_high``, ``p_value`` (two-sided t of the estimate
+        against 0), ``df``, ``draws``, ``noise_var``, ``param_var``, ``total_var``,
+        ``param_share``; NaN where fewer than two draws, or two runs per draw, leave a
+        part undefined.
+    """
+    q = np.asarray(estimates, float)
+    u = np.asarray(variances, float)
+    n = np.asarray(counts, float)
+    keep = np.isfinite(q)
+    q, u, n = q[keep], u[keep], n[keep]
+    d = int(q.size)
+    out = {"estimate": float(q.mean()) if d else np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "p_value": np.nan, "df": np.nan, "draws": d, "noise_var": np.nan,
+           "param_var": np.nan, "total_var": np.nan, "param_share": np.nan}
+    if d < 2 or not np.isfinite(u).all():
+        return out
+    ubar = float(u.mean())
+    pv = (1.0 + 1.0 / d) * float(q.var(ddof=1))
+    total = ubar + pv
+    out.update(noise_var=ubar, param_var=pv, total_var=total)
+    m = out["estimate"]
+    if total <= 0:  # every run of every draw agrees: no uncertainty at all
+        out.update(ci_low=m, ci_high=m, p_value=1.0 if m == 0 else 0.0, param_share=np.nan)
+        return out
+    nu_within = max(float(n.mean()) - 1.0, 1.0)
+    denom = ubar**2 / nu_within + pv**2 / (d - 1)
+    df = total**2 / denom
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * np.sqrt(total)
+    out.update(ci_low=m - half, ci_high=m + half, df=float(df), param_share=pv / total,
+               p_value=float(2 * stats.t.sf(abs(m) / np.sqrt(total), df)))
+    return out
+
+
+def _draw_stats(values: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per draw (sorted): mean, variance of the mean (s²/n) and n of the finite values."""
+    qs, us, ns = [], [], []
+    for g in np.unique(draws):
+        x = values[(draws == g) & np.isfinite(values)]
+        qs.append(x.mean() if x.size else np.nan)
+        us.append(x.var(ddof=1) / x.size if x.size >= 2 else np.nan)
+        ns.append(x.size)
+    return np.asarray(qs, float), np.asarray(us, float), np.asarray(ns, float)
+
+
+def _pooled(values: np.ndarray, draws: np.ndarray, level: float = 0.95) -> dict:
+    q, u, n = _draw_stats(values, draws)
+    out = combine_draws(q, u, n, level)
+    out["n"] = int(np.isfinite(values).sum())
+    return out
+
+
+def _skip_columns(summaries: pd.DataFrame, by: str, draw: str) -> set[str]:
+    return {by, draw, "seed", "replicate", "posterior_particle",
+            *[c for c in summaries.columns if str(c).startswith("posterior:")]}
+
+
+def posterior_confidence_table(summaries: pd.DataFrame, by: str = "scenario",
+                               draw: str = DRAW) -> pd.DataFrame:
+    """Means per metric and group over posterior draws × replications, uncertainty split.
+
+    Args:
+        summaries: One row per run, with ``by``, the ``draw`` column and outcomes.
+        by: The grouping column.
+        draw: The column naming each run's posterior draw.
+
+    Returns:
+        Long table: ``by``, metric, mean, ci_low, ci_high, n, then
+        :data:`POSTERIOR_COLUMNS` (see :func:`combine_draws`).
+    """
+    skip = _skip_columns(summaries, by, draw)
+    numeric = [c for c in summaries.columns
+               if c not in skip and pd.api.types.is_numeric_dtype(summaries[c])]
+    rows = []
+    for key, grp in summaries.groupby(by, sort=False):
+        g = grp[draw].to_numpy()
+        for col in numeric:
+            p = _pooled(grp[col].to_numpy(dtype=float), g)
+            rows.append({by: key, "metric": col, "mean": p["estimate"], "ci_low": p["ci_low"],
+                         "ci_high": p["ci_high"], "n": p["n"],
+                         **{k: p[k] for k in POSTERIOR_COLUMNS}})
+    return pd.DataFrame(rows, columns=[by, "metric", "mean", "ci_low", "ci_high", "n",
+                                       *POSTERIOR_COLUMNS])
+
+
+def _posterior_pairs(f: pd.Series, c: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Aligned (x, y, draw) of two series indexed by (draw, replicate), NaN pairs dropped."""
+    c = c.reindex(f.index)
+    x, y = f.to_numpy(dtype=float), c.to_numpy(dtype=float)
+    g = np.asarray(f.index.get_level_values(0))
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep], g[keep]
+
+
+def _paired_row(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> dict:
+    p = _pooled(x - y, g)
+    mean_y = float(y.mean()) if y.size else np.nan
+    return {"mean_x": float(x.mean()) if x.size else np.nan, "mean_y": mean_y,
+            "effect": p["estimate"], "ci_low": p["ci_low"], "ci_high": p["ci_high"],
+            "p_value": p["p_value"], "n": p["n"],
+            "relative": (p["estimate"] / mean_y if np.isfinite(mean_y) and mean_y != 0
+                         else np.nan),
+            **{k: p[k] for k in POSTERIOR_COLUMNS}}
+
+
+def posterior_effect_table(pairs: pd.DataFrame, metrics: Sequence[str] = EFFECT_METRICS,
+                           draw: str = DRAW) -> pd.DataFrame:
+    """Paired effect factual − counterfactual over posterior draws, uncertainty split.
+
+    Pairs share their draw and replicate (hence seed). The per-draw mean of the paired
+    differences is pooled over the draws by :func:`combine_draws`.
+
+    Args:
+        pairs: One row per (arm, draw, replicate): ``arm``, ``draw``, ``replicate``
+            and the summary outcomes.
+        metrics: Summary outcomes to tabulate (those present).
+        draw: The column naming each run's posterior draw.
+
+    Returns:
+        The columns of :func:`effect_table`, then :data:`POSTERIOR_COLUMNS`.
+    """
+    keys = [draw, "replicate"]
+    f = pairs[pairs.arm == "factual"].set_index(keys)
+    c = pairs[pairs.arm == "counterfactual"].set_index(keys)
+    rows = []
+    for m in metrics:
+        if m not in f or not np.isfinite(f[m].to_numpy(dtype=float)).any():
+            continue
+        r = _paired_row(*_posterior_pairs(f[m], c[m]))
+        rows.append({"metric": m, "factual": r.pop("mean_x"),
+                     "counterfactual": r.pop("mean_y"), **r})
+    return pd.DataFrame(rows, columns=["metric", "factual", "counterfactual", "effect",
+                                       "ci_low", "ci_high", "p_value", "n", "relative",
+                                       *POSTERIOR_COLUMNS])
+
+
+def posterior_differences(summaries: pd.DataFrame, baseline: str,
+                          metrics: Sequence[str] = DIFFERENCE_METRICS,
+                          draw: str = DRAW) -> pd.DataFrame:
+    """Every scenario minus the baseline over posterior draws, paired by draw and replicate.
+
+    Returns:
+        The columns of :func:`scenario_differences`, then :data:`POSTERIOR_COLUMNS`.
+    """
+    keys = [draw, "replicate"]
+    base = summaries[summaries.scenario == baseline].set_index(keys)
+    rows = []
+    for name in summaries.scenario.unique():
+        if name == baseline:
+            continue
+        other = summaries[summaries.scenario == name].set_index(keys)
+        for m in metrics:
+            if m not in summaries or not np.isfinite(other[m].to_numpy(dtype=float)).any():
+                continue
+            r = _paired_row(*_posterior_pairs(other[m], base[m]))
+            rows.append({"scenario": name, "baseline": baseline, "metric": m,
+                         "value": r.pop("mean_x"), "baseline_value": r.pop("mean_y"),
+                         "difference": r.pop("effect"), **r})
+    return pd.DataFrame(rows)
+
+
+def _ratio_draw(dx: np.ndarray, dc: np.ndarray) -> tuple[float, float]:
+    """One draw's ratio mean(dx)/mean(dc) and its delta-method variance (NaN if undefined)."""
+    n = dx.size
+    if n == 0 or dc.mean() <= 0:
+        return np.nan, np.nan
+    r = float(dx.mean() / dc.mean())
+    if n < 2:
+        return r, np.nan
+    cov = np.cov(dx, dc, ddof=1) / n
+    var = (cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1]) / dc.mean() ** 2
+    return r, float(max(var, 0.0))
+
+
+def posterior_cost_effectiveness(summaries: pd.DataFrame, baseline: str,
+                                 draw: str = DRAW) -> pd.DataFrame:
+    """Cost-effectiveness against the baseline over posterior draws, uncertainty split.
+
+    Per draw, the ratio of the mean paired differences (effect ÷ extra cost, as in
+    :func:`cost_effectiveness`) and its delta-method variance; pooled over the draws
+    by :func:`combine_draws`. A draw in which the scenario costs no more than the
+    baseline has no ratio and is left out (``draws`` says how many had one).
+
+    Returns:
+        Long table: scenario, baseline, measure, extra_effect, extra_cost, ratio,
+        ci_low, ci_high, n, then :data:`POSTERIOR_COLUMNS`.
+    """
+    keys = [draw, "replicate"]
+    base = summaries[summaries.scenario == baseline].set_index(keys)
+    rows = []
+    for name in summaries.scenario.unique():
+        if name == baseline:
+            continue
+        other = summaries[summaries.scenario == name].set_index(keys)
+        for measure, eff, cost, sign, unit in COST_MEASURES:
+            if eff not in summaries or cost not in summaries:
+                continue
+            b = base.reindex(other.index)
+            x, y = other[eff].to_numpy(float), b[eff].to_numpy(float)
+            cx, cy = other[cost].to_numpy(float), b[cost].to_numpy(float)
+            g = np.asarray(other.index.get_level_values(0))
+            keep = np.isfinite(x) & np.isfinite(y) & np.isfinite(cx) & np.isfinite(cy)
+            dx, dc, g = sign * (x - y)[keep], (cx - cy)[keep] / unit, g[keep]
+            per = [_ratio_draw(dx[g == k], dc[g == k]) for k in np.unique(g)]
+            counts = [int((g == k).sum()) for k in np.unique(g)]
+            extra = float(dc.mean()) if dc.size else np.nan
+            pooled = combine_draws([r for r, _ in per], [v for _, v in per], counts)
+            ratio = pooled["estimate"] if dc.size and extra > 0 else np.nan
+            rows.append({"scenario": name, "baseline": baseline, "measure": measure,
+                         "extra_effect": float(dx.mean()) if dx.size else np.nan,
+                         "extra_cost": extra, "ratio": ratio,
+                         "ci_low": pooled["ci_low"] if np.isfinite(ratio) else np.nan,
+                         "ci_high": pooled["ci_high"] if np.isfinite(ratio) else np.nan,
+                         "n": int(dx.size), **{k: pooled[k] for k in POSTERIOR_COLUMNS}})
     return pd.DataFrame(rows)

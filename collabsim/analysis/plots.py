@@ -201,10 +201,14 @@ def plot_compare_bands(ts: pd.DataFrame, path: Path, metrics: Sequence[str],
                        start: int | None = None, by: str = "scenario",
                        formats: Sequence[str] = ("png",),
                        markers: Sequence[tuple[int, str]] = ()) -> list[Path]:
-    """Mean over replications with a 95 % band per group (a comparison's long series)."""
-    keys = ts[[by, "replicate"]].drop_duplicates().reset_index(drop=True)
+    """Mean over replications with a 95 % band per group (a comparison's long series).
+
+    Over a posterior a run is a (draw, replicate): the band spans both.
+    """
+    run = [by, "replicate", *[c for c in ("posterior_draw",) if c in ts]]
+    keys = ts[run].drop_duplicates().reset_index(drop=True)
     keys["run_id"] = np.arange(len(keys))
-    long = ts.merge(keys, on=[by, "replicate"])
+    long = ts.merge(keys, on=run)
     groups = keys.set_index("run_id")[by].astype(str)
     return plot_bands(long, path, metrics, groups, start=start, formats=formats, markers=markers)
 

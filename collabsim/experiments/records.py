@@ -24,10 +24,96 @@ if TYPE_CHECKING:
     import pandas as pd
     from pydantic import BaseModel, ValidationError
 
-__all__ = ["META_COLUMNS", "BatchResult", "Parameter", "format_errors", "loc_text"]
+__all__ = [
+    "DRAW_COLUMN",
+    "META_COLUMNS",
+    "PARTICLE_COLUMN",
+    "POSTERIOR_PREFIX",
+    "BatchResult",
+    "Parameter",
+    "PosteriorDraw",
+    "PosteriorPlan",
+    "format_errors",
+    "is_posterior_column",
+    "loc_text",
+]
 
 #: Columns of ``runs.parquet`` before the parameters: neither parameters nor outcomes.
 META_COLUMNS = ("run_id", "scenario", "sample", "replicate", "seed", "status", "error")
+
+#: Column of a run over a posterior: which posterior draw (0, 1, ...) it ran with.
+DRAW_COLUMN = "posterior_draw"
+#: Column of a run over a posterior: the drawn particle (its row in ``posterior.parquet``).
+PARTICLE_COLUMN = "posterior_particle"
+#: Prefix of the columns holding a drawn particle's parameter values (``posterior:NAME``).
+POSTERIOR_PREFIX = "posterior:"
+
+
+def is_posterior_column(name: str) -> bool:
+    """Whether a runs-table column records the posterior draw (neither parameter nor outcome)."""
+    return name in (DRAW_COLUMN, PARTICLE_COLUMN) or str(name).startswith(POSTERIOR_PREFIX)
+
+
+@dataclass(frozen=True)
+class PosteriorDraw:
+    """One draw from a calibration's posterior: a particle and its parameter values.
+
+    Attributes:
+        draw: The draw's index (0, 1, ...; the ``posterior_draw`` column).
+        particle: The particle's row in ``posterior.parquet``.
+        values: Its parameter values, by the calibration's prior names.
+        weight: The particle's (normalised) weight.
+        seed: The particle's seed in the calibration, or None.
+    """
+
+    draw: int
+    particle: int
+    values: dict[str, float]
+    weight: float = float("nan")
+    seed: int | None = None
+
+    def columns(self) -> dict[str, Any]:
+        """The run-table columns that record this draw."""
+        return {DRAW_COLUMN: self.draw, PARTICLE_COLUMN: self.particle,
+                **{f"{POSTERIOR_PREFIX}{k}": v for k, v in self.values.items()}}
+
+
+@dataclass(frozen=True)
+class PosteriorPlan:
+    """Posterior draws every design point of a sweep runs over, with their overrides.
+
+    Attributes:
+        identity: What the manifest records of the posterior (directory, name, hashes).
+        draws: The draws, in order.
+        overrides: Per base scenario name, one override dict per draw (key path to
+            value), applied before the spec's ``[set]`` and the design's values.
+        parameters: The posterior's parameter names (``posterior:NAME`` columns).
+        notes: Warnings made when the plan was made (unused or overridden parameters).
+    """
+
+    identity: dict[str, Any]
+    draws: tuple[PosteriorDraw, ...]
+    overrides: dict[str, tuple[dict[str, Any], ...]]
+    parameters: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """The manifest entry: the identity, each draw's particle, values and overrides."""
+        return {**self.identity, "draws": len(self.draws), "notes": list(self.notes),
+                "drawn": [{"draw": d.draw, "particle": d.particle, "weight": d.weight,
+                           "seed": d.seed, "values": dict(d.values),
+                           "overrides": {s: ov[d.draw] for s, ov in self.overrides.items()}}
+                          for d in self.draws]}
+
+    def hash(self) -> str:
+        """SHA-256 of the posterior's identity and the draws (a resumed sweep needs the same)."""
+        import hashlib
+        import json
+
+        text = json.dumps({"posterior": self.identity.get("hash"),
+                           "draws": [(d.draw, d.particle) for d in self.draws],
+                           "overrides": self.overrides}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
