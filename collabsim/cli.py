@@ -24,8 +24,7 @@ from pathlib import Path
 
 from collabsim.errors import CollabsimError
 
-__all__ = ["EXTRAS", "add_posterior_options", "add_scenario_options", "main", "missing_extra",
-           "overrides_from"]
+__all__ = ["EXTRAS", "add_scenario_options", "main", "missing_extra", "overrides_from"]
 
 _PLUGINS = ("collabsim.experiments.cli", "collabsim.analysis.cli", "collabsim.viz.cli",
             "collabsim.calibration.cli")
@@ -37,10 +36,6 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "ema": ("ema_workbench",),
     "calibrate": ("pyabc",),
 }
-
-#: Posterior draws per scenario when ``--posterior`` is given without ``--draws``.
-DEFAULT_DRAWS = 10
-
 
 def _headline() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Headline rows (summary key, label) derived from the declared metrics.
@@ -88,16 +83,6 @@ def add_scenario_options(p: argparse.ArgumentParser) -> None:
                    metavar="DAY:KEY=VALUE[,KEY=VALUE]",
                    help="add an intervention on DAY, e.g. "
                         "545:agencies.pupr.regulation_ready=true (repeatable)")
-
-
-def add_posterior_options(p: argparse.ArgumentParser, what: str) -> None:
-    """``--posterior DIR`` and ``--draws D``: run over draws from a calibration's posterior."""
-    p.add_argument("--posterior", default=None, metavar="DIR",
-                   help=f"a calibration's output directory (posterior.parquet, "
-                        f"calibration.json): {what} over --draws particles drawn by weight, "
-                        "so results carry parameter uncertainty as well as noise")
-    p.add_argument("--draws", type=int, default=None, metavar="D",
-                   help=f"posterior draws (default {DEFAULT_DRAWS}; at least 2)")
 
 
 def overrides_from(args: argparse.Namespace) -> dict:
@@ -244,6 +229,7 @@ def posterior_runs(args: argparse.Namespace, scenarios, overrides: dict) -> Post
             scenario rejects).
     """
     from collabsim.calibration.posterior import load_posterior, make_plan, scenario_chain
+    from collabsim.experiments.cli import DEFAULT_DRAWS
     from collabsim.interventions import parse_variant
 
     draws = args.draws if args.draws is not None else DEFAULT_DRAWS
@@ -654,6 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "day (reg_late:545:agencies.*.regulation_ready=true); repeatable")
     p.add_argument("--no-counterfactual", action="store_true",
                    help="skip the never-joint counterfactual runs (no effects.csv)")
+    from collabsim.experiments.cli import add_posterior_options
+
     add_posterior_options(p, "every scenario (and variant) runs")
     add_scenario_options(p)
     p.set_defaults(func=cmd_compare)

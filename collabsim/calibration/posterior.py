@@ -56,6 +56,7 @@ __all__ = [
     "keys_overlap",
     "load_posterior",
     "make_plan",
+    "plan_for_experiment",
     "scenario_chain",
 ]
 
@@ -458,3 +459,38 @@ def make_plan(posterior: Posterior, draws: Sequence[PosteriorDraw],
     identity = {**posterior.identity(), "used": sorted(used)}
     return PosteriorPlan(identity, tuple(draws), overrides, tuple(posterior.names),
                          tuple(notes))
+
+
+def plan_for_experiment(posterior: Posterior, experiment: Any, draws: int) -> PosteriorPlan:
+    """The posterior draws a sweep runs every design point over, checked against its spec.
+
+    The particles are drawn from the spec's ``root_seed``. A parameter whose key the
+    spec's ``[set]`` or one of its varied parameters sets is left out (a warning in
+    the plan's ``notes``): the design's values are the experiment.
+
+    Args:
+        posterior: The posterior.
+        experiment: The loaded :class:`~collabsim.experiments.Experiment`.
+        draws: Draws per design point (at least 2).
+
+    Returns:
+        The plan (give it to ``Experiment.with_posterior``).
+
+    Raises:
+        PosteriorError: as :func:`make_plan`, and for fewer than 2 draws.
+    """
+    if draws < 2:
+        raise PosteriorError(f"--draws: at least 2 draws tell parameter uncertainty from "
+                             f"noise (got {draws})")
+    origin = Path(experiment.origin)
+    base_dir = origin.parent if origin.is_file() else None
+    fixed = [(k, "the spec's [set]") for k in experiment.spec.fixed]
+    varied = [(k, f"the varied parameter {p.name}") for p in experiment.parameters
+              for k in p.keys]
+    chains, explicit, bases = {}, {}, {}
+    for src, sc in zip(experiment.spec.scenarios, experiment.scenarios, strict=True):
+        chains[sc.name] = tuple(dict.fromkeys((sc.name, *scenario_chain(src, base_dir))))
+        explicit[sc.name] = fixed + varied
+        bases[sc.name] = sc
+    drawn = posterior.draw(draws, experiment.spec.root_seed)
+    return make_plan(posterior, drawn, chains, explicit, bases)

@@ -11,7 +11,11 @@ from typing import Any, TextIO
 
 from collabsim.errors import CollabsimError
 
-__all__ = ["SweepProgress", "cmd_sweep", "cut_spec", "register"]
+__all__ = ["DEFAULT_DRAWS", "SweepProgress", "add_posterior_options", "cmd_sweep", "cut_spec",
+           "register"]
+
+#: Posterior draws when ``--posterior`` is given without ``--draws``.
+DEFAULT_DRAWS = 10
 
 
 class SweepProgress:
@@ -67,6 +71,16 @@ class SweepProgress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def add_posterior_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--posterior DIR`` and ``--draws D``: run over draws from a calibration's posterior."""
+    p.add_argument("--posterior", default=None, metavar="DIR",
+                   help=f"a calibration's output directory (posterior.parquet, "
+                        f"calibration.json): {what} over --draws particles drawn by weight, "
+                        "so results carry parameter uncertainty as well as noise")
+    p.add_argument("--draws", type=int, default=None, metavar="D",
+                   help=f"posterior draws (default {DEFAULT_DRAWS}; at least 2)")
 
 
 def _log_warnings() -> None:
@@ -163,11 +177,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     exp = cut_spec(load_experiment(args.spec), replications=args.replications,
                    steps=args.steps, citizens=args.citizens, sample_size=args.sample_size,
                    overrides=dict(parse_assignment(a) for a in args.overrides))
+    exp = _with_posterior(exp, args)
     out = Path(args.out or f"results/{exp.name}")
     if args.dry_run:
         d = exp.design()
+        draws = (f"{exp.n_draws} posterior draw(s) × " if exp.posterior is not None else "")
         print(f"{exp.name}: {len(d)} runs = {len(exp.scenarios)} scenario(s) × "
-              f"{d['sample'].nunique()} point(s) ({exp.sampler}) × "
+              f"{d['sample'].nunique()} point(s) ({exp.sampler}) × {draws}"
               f"{exp.spec.replications} replication(s); would write {out}/")
         return 0
     if args.scheduler and not args.scheduler.strip():
@@ -185,7 +201,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     m = res.manifest
-    print(f"{exp.name}: {m['n_runs']} runs ({m['n_ok']} ok, {m['n_failed']} failed) in "
+    over = ""
+    if exp.posterior is not None:
+        ident = exp.posterior.identity
+        over = (f" over {exp.n_draws} draws of the posterior {ident['dir']} "
+                f"({ident['hash'][:12]})")
+    print(f"{exp.name}: {m['n_runs']} runs{over} ({m['n_ok']} ok, {m['n_failed']} failed) in "
           f"{time.monotonic() - t0:.1f} s -> {out}/ (runs.parquet, timeseries.parquet, "
           "manifest.json)")
     if m["n_failed"]:
@@ -194,6 +215,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               f"{first['seed']}): {first['error']}; run the same command again to retry them",
               file=sys.stderr)
     return 0
+
+
+def _with_posterior(exp: Any, args: argparse.Namespace) -> Any:
+    """The experiment over ``--posterior``'s draws (warnings printed), or as it is."""
+    if args.posterior is None:
+        if args.draws is not None:
+            raise CollabsimError("--draws: goes with --posterior DIR (the draws are the "
+                                 "posterior's)")
+        return exp
+    from collabsim.calibration.posterior import load_posterior, plan_for_experiment
+
+    draws = args.draws if args.draws is not None else DEFAULT_DRAWS
+    plan = plan_for_experiment(load_posterior(args.posterior), exp, draws)
+    for note in plan.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    return exp.with_posterior(plan)
 
 
 def register(sub: Any) -> None:
@@ -235,6 +272,7 @@ def register(sub: Any) -> None:
                      metavar="KEY=VALUE",
                      help="scenario value for every run, added to the spec's [set] (repeatable; "
                           "e.g. collaboration_start=120)")
+    add_posterior_options(p, "each design point runs")
     p.add_argument("--dry-run", action="store_true",
                    help="check the spec and print the design size; run nothing")
     p.add_argument("--quiet", action="store_true", help="no progress output")

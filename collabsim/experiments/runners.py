@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from collabsim.errors import CollabsimError
-from collabsim.experiments.records import BatchResult
+from collabsim.experiments.records import DRAW_COLUMN, BatchResult
 from collabsim.experiments.spec import Experiment, load_experiment
 from collabsim.experiments.store import MANIFEST, RUNS, TIMESERIES, ResultStore, _read_manifest
 from collabsim.scenario import Scenario
@@ -547,10 +547,13 @@ def _batch_size(n: int, workers: int) -> int:
 def _tasks(exp: Experiment, run_ids: Sequence[int]) -> list[RunTask]:
     design = exp.design().set_index("run_id")
     index = {sc.name: i for i, sc in enumerate(exp.scenarios)}
+    post = exp.posterior
     out = []
     for rid in run_ids:
         row = design.loc[rid]
         ov: dict[str, Any] = {}
+        if post is not None:  # the draw's values first; the design's own never overlap them
+            ov.update(post.overrides[row["scenario"]][int(row[DRAW_COLUMN])])
         for p in exp.parameters:
             ov.update(p.overrides(row[p.name]))
         out.append(RunTask(int(rid), index[row["scenario"]], int(row["seed"]), ov))
@@ -563,6 +566,7 @@ def _finished(path: Path, exp: Experiment) -> bool:
     return bool(m and m.get("status") == "complete" and m.get("n_failed") == 0
                 and m.get("n_missing") == 0 and m.get("spec_hash") == exp.spec_hash()
                 and m.get("scenario_hashes") == exp.scenario_hashes()
+                and m.get("posterior_hash") == exp.posterior_hash()
                 and m.get("design_hash") == exp.design_hash() and (path / RUNS).is_file())
 
 

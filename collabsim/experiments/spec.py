@@ -49,7 +49,15 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from collabsim.errors import CollabsimError
-from collabsim.experiments.records import Parameter, format_errors, loc_text
+from collabsim.experiments.records import (
+    DRAW_COLUMN,
+    PARTICLE_COLUMN,
+    POSTERIOR_PREFIX,
+    Parameter,
+    PosteriorPlan,
+    format_errors,
+    loc_text,
+)
 from collabsim.experiments.samplers import salib_problem, sample_points
 from collabsim.rng import MAX_SEED, replicate_seeds
 from collabsim.scenario import Scenario, ScenarioError, load_scenario, resolve
@@ -327,6 +335,8 @@ class Experiment:
         scenarios: The base scenarios with the ``[set]`` overrides applied.
         parameters: The varied parameters, in spec order.
         metrics: The time-series metrics kept.
+        posterior: Posterior draws every design point runs over (``--posterior``),
+            or None; see :meth:`with_posterior`.
     """
 
     spec: ExperimentSpec
@@ -334,7 +344,32 @@ class Experiment:
     scenarios: list[Scenario]
     parameters: list[Parameter]
     metrics: list[str]
+    posterior: PosteriorPlan | None = None
     _design: pd.DataFrame | None = field(default=None, repr=False)
+
+    def with_posterior(self, plan: PosteriorPlan | None) -> Experiment:
+        """The experiment run over a posterior's draws: each point × each draw × replications.
+
+        Args:
+            plan: The draws and their overrides per base scenario
+                (:func:`collabsim.calibration.posterior.plan_for_experiment`), or None.
+
+        Returns:
+            A copy whose design has the draws (``posterior_draw``, ``posterior_particle``
+            and the particle's ``posterior:NAME`` columns).
+        """
+        import dataclasses
+
+        return dataclasses.replace(self, posterior=plan, _design=None)
+
+    def posterior_hash(self) -> str | None:
+        """SHA-256 of the posterior draws (None without): a resumed sweep must have the same."""
+        return self.posterior.hash() if self.posterior is not None else None
+
+    @property
+    def n_draws(self) -> int:
+        """Posterior draws per design point (1 without a posterior)."""
+        return len(self.posterior.draws) if self.posterior is not None else 1
 
     @property
     def name(self) -> str:
@@ -372,9 +407,11 @@ class Experiment:
     def design(self) -> pd.DataFrame:
         """Every run: ``run_id``, ``scenario``, ``sample``, ``replicate``, ``seed``, parameters.
 
-        Runs are ordered scenario, then sample, then replicate; ``run_id`` is the
-        row number. With ``seeds = "common"`` replicate ``r`` has the same seed at
-        every point and in every scenario.
+        Runs are ordered scenario, then sample, then (over a posterior) draw, then
+        replicate; ``run_id`` is the row number. With ``seeds = "common"`` replicate
+        ``r`` has the same seed at every point, in every scenario and every draw.
+        Over a posterior the draw's columns follow ``seed``: ``posterior_draw``,
+        ``posterior_particle`` and the particle's values (``posterior:NAME``).
         """
         if self._design is None:
             self._design = _build_design(self)
@@ -400,11 +437,12 @@ def _hash(obj: Any) -> str:
 
 def _build_design(exp: Experiment) -> pd.DataFrame:
     points = exp.points()
-    n_s, n_p, reps = len(exp.scenarios), len(points), exp.spec.replications
-    n = n_s * n_p * reps
+    n_s, n_p, n_d, reps = len(exp.scenarios), len(points), exp.n_draws, exp.spec.replications
+    n = n_s * n_p * n_d * reps
     idx = pd.RangeIndex(n)
-    scen = idx // (n_p * reps)
-    sample = (idx // reps) % n_p
+    scen = idx // (n_p * n_d * reps)
+    sample = (idx // (n_d * reps)) % n_p
+    draw = (idx // reps) % n_d
     rep = idx % reps
     if exp.spec.seeds == "common":
         seeds = pd.Series(replicate_seeds(exp.spec.root_seed, reps), dtype="int64").to_numpy()[rep]
@@ -417,6 +455,14 @@ def _build_design(exp: Experiment) -> pd.DataFrame:
         "replicate": pd.Series(rep, dtype="int64"),
         "seed": pd.Series(seeds, dtype="int64"),
     })
+    if exp.posterior is not None:
+        draws = exp.posterior.draws
+        d = draw.to_numpy()
+        design[DRAW_COLUMN] = pd.Series(d, dtype="int64")
+        design[PARTICLE_COLUMN] = pd.Series([draws[i].particle for i in d], dtype="int64")
+        for name in exp.posterior.parameters:
+            values = [dr.values[name] for dr in draws]
+            design[f"{POSTERIOR_PREFIX}{name}"] = pd.Series(values, dtype="float64").to_numpy()[d]
     for col in points.columns:
         design[col] = points[col].to_numpy()[design["sample"].to_numpy()]
     return design

@@ -263,6 +263,9 @@ class ResultStore:
             "scenarios": [sc.name for sc in exp.scenarios],
             "n_samples": int(design["sample"].max()) + 1,
             "replications": spec.replications,
+            "posterior": exp.posterior.describe() if exp.posterior is not None else None,
+            "posterior_hash": exp.posterior_hash(),
+            "draws": exp.n_draws if exp.posterior is not None else None,
             "root_seed": spec.root_seed,
             "seeds": spec.seeds,
             "steps": spec.steps,
@@ -285,6 +288,11 @@ class ResultStore:
                 "timeseries.parquet": "run_id (int64), day (int32), the kept metrics (float32); "
                                       "sorted by run_id, day; failed runs have no rows",
                 "sample": "row index of the sampler's design (SALib row order)",
+                **({"posterior_draw": "the run's draw from the posterior (0 … draws − 1; "
+                                      "every draw runs the same replicate seeds); "
+                                      "posterior_particle: its row in posterior.parquet; "
+                                      "posterior:NAME: the particle's values"}
+                   if exp.posterior is not None else {}),
             },
         }
 
@@ -491,6 +499,15 @@ def _check_same(path: Path, manifest: dict[str, Any], exp: Experiment) -> None:
         raise StoreError(f"{where}: base scenario(s) {', '.join(changed)} changed since this "
                          "sweep started (edited preset or schema defaults); results would "
                          "mix two models: choose another --out")
+    if manifest.get("posterior_hash") != exp.posterior_hash():
+        def over(entry: Any) -> str:
+            return (f"over the posterior {entry.get('dir')} ({entry.get('draws')} draws)"
+                    if isinstance(entry, dict) else "without a posterior")
+
+        now_ = exp.posterior.describe() if exp.posterior is not None else None
+        raise StoreError(f"{where}: this directory holds a sweep {over(manifest.get('posterior'))}"
+                         f", not {over(now_)}; resume it with the same --posterior and --draws, "
+                         "or choose another --out")
     if manifest.get("design_hash") != exp.design_hash():
         raise StoreError(f"{where}: the sampler now gives a different design (another SALib "
                          "version?); choose another --out")
