@@ -45,6 +45,7 @@ __all__ = [
     "cost_effectiveness",
     "never_joint",
     "paired_difference",
+    "pool_draws",
     "posterior_confidence_table",
     "posterior_cost_effectiveness",
     "posterior_differences",
@@ -305,6 +306,45 @@ DRAW = "posterior_draw"
 POSTERIOR_COLUMNS = ("draws", "df", "noise_var", "param_var", "total_var", "param_share")
 
 
+def _rubin(mean: Any, ubar: Any, between: Any, draws: Any, nbar: Any,
+           level: float = 0.95) -> dict[str, np.ndarray]:
+    """Rubin's pooling from per-group summaries (arrays): the one formula of this module.
+
+    Args:
+        mean: Mean of the per-draw estimates.
+        ubar: Mean of their sampling variances (NaN: undefined).
+        between: Variance of the per-draw estimates between draws (ddof 1).
+        draws: Number of draws (at least 2 for anything but ``estimate``).
+        nbar: Mean runs per draw.
+        level: Confidence level.
+    """
+    mean, ubar, between, draws, nbar = (np.asarray(x, dtype=float)
+                                        for x in (mean, ubar, between, draws, nbar))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pv = (1.0 + 1.0 / draws) * between
+        total = ubar + pv
+        nu_within = np.maximum(nbar - 1.0, 1.0)
+        df = total**2 / (ubar**2 / nu_within + pv**2 / (draws - 1.0))
+        se = np.sqrt(total)
+        half = stats.t.ppf(0.5 + level / 2, df) * se
+        p = 2 * stats.t.sf(np.abs(mean) / se, df)
+        share = pv / total
+    ok = (draws >= 2) & np.isfinite(ubar) & np.isfinite(pv)
+    none = ok & (total <= 0)  # every run of every draw agrees: no uncertainty at all
+    nan = np.full(mean.shape, np.nan)
+    return {
+        "estimate": mean,
+        "ci_low": np.where(none, mean, np.where(ok, mean - half, nan)),
+        "ci_high": np.where(none, mean, np.where(ok, mean + half, nan)),
+        "p_value": np.where(none, (mean == 0).astype(float), np.where(ok, p, nan)),
+        "df": np.where(ok & ~none, df, nan),
+        "noise_var": np.where(ok, ubar, nan),
+        "param_var": np.where(ok, pv, nan),
+        "total_var": np.where(ok, total, nan),
+        "param_share": np.where(ok & ~none, share, nan),
+    }
+
+
 def combine_draws(estimates: Sequence[float], variances: Sequence[float],
                   counts: Sequence[float], level: float = 0.95) -> dict:
     """Pool one estimate per posterior draw: Rubin's rules, Satterthwaite's degrees of freedom.
@@ -343,25 +383,56 @@ def combine_draws(estimates: Sequence[float], variances: Sequence[float],
     keep = np.isfinite(q)
     q, u, n = q[keep], u[keep], n[keep]
     d = int(q.size)
-    out = {"estimate": float(q.mean()) if d else np.nan, "ci_low": np.nan, "ci_high": np.nan,
-           "p_value": np.nan, "df": np.nan, "draws": d, "noise_var": np.nan,
-           "param_var": np.nan, "total_var": np.nan, "param_share": np.nan}
-    if d < 2 or not np.isfinite(u).all():
-        return out
-    ubar = float(u.mean())
-    pv = (1.0 + 1.0 / d) * float(q.var(ddof=1))
-    total = ubar + pv
-    out.update(noise_var=ubar, param_var=pv, total_var=total)
-    m = out["estimate"]
-    if total <= 0:  # every run of every draw agrees: no uncertainty at all
-        out.update(ci_low=m, ci_high=m, p_value=1.0 if m == 0 else 0.0, param_share=np.nan)
-        return out
-    nu_within = max(float(n.mean()) - 1.0, 1.0)
-    denom = ubar**2 / nu_within + pv**2 / (d - 1)
-    df = total**2 / denom
-    half = float(stats.t.ppf(0.5 + level / 2, df)) * np.sqrt(total)
-    out.update(ci_low=m - half, ci_high=m + half, df=float(df), param_share=pv / total,
-               p_value=float(2 * stats.t.sf(abs(m) / np.sqrt(total), df)))
+    ubar = float(u.mean()) if d and np.isfinite(u).all() else np.nan
+    between = float(q.var(ddof=1)) if d >= 2 else np.nan
+    pooled = _rubin(q.mean() if d else np.nan, ubar, between, d, n.mean() if d else np.nan,
+                    level)
+    return {**{k: float(v) for k, v in pooled.items()}, "draws": d}
+
+
+def pool_draws(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str],
+               draw: str = DRAW, level: float = 0.95) -> pd.DataFrame:
+    """:func:`combine_draws` of every column's mean per group, for many groups at once.
+
+    Args:
+        frame: One row per run: the ``keys``, the ``draw`` column and the ``columns``.
+        keys: The grouping columns (e.g. scenario and design point).
+        columns: The outcomes pooled (each run's value; NaN values are left out).
+        draw: The column naming each run's posterior draw.
+        level: Confidence level.
+
+    Returns:
+        Long table: the keys, metric, mean, ci_low, ci_high, n (runs), p_value, then
+        :data:`POSTERIOR_COLUMNS`.
+    """
+    keys = list(keys)
+    out_cols = [*keys, "metric", "mean", "ci_low", "ci_high", "n", "p_value",
+                *POSTERIOR_COLUMNS]
+    long = frame.melt(id_vars=[*keys, draw], value_vars=list(columns), var_name="metric")
+    long = long[np.isfinite(pd.to_numeric(long["value"], errors="coerce").to_numpy(float))]
+    if long.empty:
+        return pd.DataFrame(columns=out_cols)
+    long = long.assign(value=long["value"].astype(float))
+    per = long.groupby([*keys, "metric", draw], sort=False)["value"].agg(
+        ["mean", "var", "count"]).reset_index()
+    per["u"] = per["var"] / per["count"]
+    per["u_missing"] = per["u"].isna()
+    agg = per.groupby([*keys, "metric"], sort=False).agg(
+        mean=("mean", "mean"), between=("mean", "var"), draws=("mean", "size"),
+        ubar=("u", "mean"), u_missing=("u_missing", "any"), nbar=("count", "mean"),
+        n=("count", "sum")).reset_index()
+    ubar = np.where(agg["u_missing"], np.nan, agg["ubar"])
+    pooled = _rubin(agg["mean"], ubar, agg["between"], agg["draws"], agg["nbar"], level)
+    for k, v in pooled.items():
+        if k != "estimate":
+            agg[k] = v
+    return agg[out_cols].reset_index(drop=True)
+
+
+def _pooled(values: np.ndarray, draws: np.ndarray, level: float = 0.95) -> dict:
+    q, u, n = _draw_stats(values, draws)
+    out = combine_draws(q, u, n, level)
+    out["n"] = int(np.isfinite(values).sum())
     return out
 
 
@@ -374,18 +445,6 @@ def _draw_stats(values: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, ...]
         us.append(x.var(ddof=1) / x.size if x.size >= 2 else np.nan)
         ns.append(x.size)
     return np.asarray(qs, float), np.asarray(us, float), np.asarray(ns, float)
-
-
-def _pooled(values: np.ndarray, draws: np.ndarray, level: float = 0.95) -> dict:
-    q, u, n = _draw_stats(values, draws)
-    out = combine_draws(q, u, n, level)
-    out["n"] = int(np.isfinite(values).sum())
-    return out
-
-
-def _skip_columns(summaries: pd.DataFrame, by: str, draw: str) -> set[str]:
-    return {by, draw, "seed", "replicate", "posterior_particle",
-            *[c for c in summaries.columns if str(c).startswith("posterior:")]}
 
 
 def posterior_confidence_table(summaries: pd.DataFrame, by: str = "scenario",
@@ -401,19 +460,12 @@ def posterior_confidence_table(summaries: pd.DataFrame, by: str = "scenario",
         Long table: ``by``, metric, mean, ci_low, ci_high, n, then
         :data:`POSTERIOR_COLUMNS` (see :func:`combine_draws`).
     """
-    skip = _skip_columns(summaries, by, draw)
+    skip = {by, draw, "seed", "replicate", "posterior_particle",
+            *[c for c in summaries.columns if str(c).startswith("posterior:")]}
     numeric = [c for c in summaries.columns
                if c not in skip and pd.api.types.is_numeric_dtype(summaries[c])]
-    rows = []
-    for key, grp in summaries.groupby(by, sort=False):
-        g = grp[draw].to_numpy()
-        for col in numeric:
-            p = _pooled(grp[col].to_numpy(dtype=float), g)
-            rows.append({by: key, "metric": col, "mean": p["estimate"], "ci_low": p["ci_low"],
-                         "ci_high": p["ci_high"], "n": p["n"],
-                         **{k: p[k] for k in POSTERIOR_COLUMNS}})
-    return pd.DataFrame(rows, columns=[by, "metric", "mean", "ci_low", "ci_high", "n",
-                                       *POSTERIOR_COLUMNS])
+    table = pool_draws(summaries, [by], numeric, draw)
+    return table.drop(columns="p_value")
 
 
 def _posterior_pairs(f: pd.Series, c: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -20,6 +21,11 @@ from collabsim.analysis import compare as cmp
 from collabsim.analysis.discovery import Discovery, default_rules, discover, parse_rule, prim_table
 from collabsim.analysis.facts import FactCheck, check_facts, facts_table
 from collabsim.analysis.levers import lever_cost_effectiveness
+from collabsim.analysis.posterior import (
+    posterior_draws_table,
+    posterior_overview,
+    posterior_uncertainty,
+)
 from collabsim.analysis.results import Results, load_results
 from collabsim.analysis.sensitivity import Sensitivity, sensitivity
 from collabsim.errors import CollabsimError
@@ -69,6 +75,7 @@ class Analysis:
     discoveries: list[Discovery] = field(default_factory=list)
     facts: list[FactCheck] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    posterior: dict[str, Any] | None = None
 
 
 def analyze(path: str | Path, out: str | Path | None = None,
@@ -118,6 +125,9 @@ def analyze(path: str | Path, out: str | Path | None = None,
                         "failed_runs and left out of every statistic except the 'failed' rule.")
     say(f"{res.kind} of {len(res.runs)} runs ({res.sampler or 'scenarios'}); tables")
     _tables(an)
+    if res.posterior is not None:
+        an.posterior = posterior_overview(res, an.tables["posterior_uncertainty"])
+        an.notes.extend(an.posterior["notes"])
     say("sensitivity, scenario discovery, stylized facts")
     an.sensitivity = sensitivity(res)
     if an.sensitivity is not None:
@@ -158,6 +168,9 @@ def _tables(an: Analysis) -> None:
             t["lever_cost_effectiveness"] = levers
     for name, table in res.tables.items():  # what `collabsim compare` computed
         t[COMPARE_TABLE_NAMES.get(name, name)] = table
+    if res.posterior is not None:  # runs over a calibration's posterior: the split
+        t["posterior_uncertainty"] = posterior_uncertainty(res)
+        t["posterior_draws"] = posterior_draws_table(res)
     t["failed_runs"] = res.failed[["run_id", "scenario", "sample", "replicate", "seed", "error"]]
 
 
@@ -451,6 +464,7 @@ def _write_index(an: Analysis) -> None:
                              "files": [str(p.relative_to(an.out)) for p in f.paths]}
                     for f in an.figures},
         "stylized_facts": an.tables["stylized_facts"][["fact", "status"]].to_dict("records"),
+        "posterior": an.posterior,
         "notes": an.notes,
     }
     (an.out / "analysis.json").write_text(json.dumps(index, indent=2, default=str))

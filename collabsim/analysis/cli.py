@@ -58,6 +58,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         for b in d.boxes:
             print(f"  PRIM {d.rule.text}: box {b.index}: {describe_box(b)} (coverage "
                   f"{b.coverage:.0%}, density {b.density:.0%})")
+    if an.posterior is not None:
+        p = an.posterior
+        shares = ", ".join(f"{m} {v:.0%}" for m, v in p["shares"].items()
+                           if m in an.key_outcomes)
+        print(f"  posterior: {p['dir']} ({p['name']}), {p['draws']} draws × "
+              f"{p['replications']} replications; the parameters' share of the variance "
+              f"(median): {shares or 'n/a'} (tables/posterior_uncertainty.csv)")
     for note in an.notes:
         print(f"  note: {note}")
     return 0

@@ -119,7 +119,8 @@ def _paired_move(ok: pd.DataFrame, params: list[str], col: str, eff: str, cost: 
     levels = _sort_levels(ok[col])
     lo, hi = levels[0], levels[-1]
     others = [c for c in params if c != col]
-    keys = ["scenario", "replicate", *others]
+    draw = ["posterior_draw"] if "posterior_draw" in ok else []  # pairs share their draw too
+    keys = ["scenario", *draw, "replicate", *others]
     a = ok[ok[col] == lo].drop_duplicates(keys).set_index(keys)
     b = ok[ok[col] == hi].drop_duplicates(keys).set_index(keys)
     both = a.index.intersection(b.index)

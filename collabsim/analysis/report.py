@@ -3,8 +3,10 @@
 Everything is inside the file — figures as base64 PNG, styles inline, no
 scripts, no links to fetch — so it opens the same in a mail client, offline,
 or printed. Sections: scenarios and their key settings, the experiment
-design, key findings, stylized facts (DESIGN §3) with their tests, figures
-with captions, scenario discovery, notes and failed runs.
+design, runs over a calibration's posterior (which posterior, how many draws,
+the split of uncertainty into parameters and noise), key findings, stylized
+facts (DESIGN §3) with their tests, figures with captions, scenario discovery,
+notes and failed runs.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ def render_report(an: Analysis, title: str | None = None) -> str:
     sections = [
         ("scenarios", "Scenarios and key settings", _scenarios_section(an)),
         ("design", "Experiment design", _design_section(an)),
+        *([("posterior", "Over the calibration's posterior: parameter uncertainty and noise",
+            _posterior_section(an))] if an.posterior is not None else []),
         ("findings", "Key findings", _findings_section(an)),
         ("stylized-facts", "Stylized facts (DESIGN §3)", _facts_section(an)),
         ("figures", "Figures", _figures_section(an)),
@@ -388,6 +392,77 @@ def _effects_table(eff: pd.DataFrame, keys: dict[str, str], means: tuple[str, st
     return _table(pd.DataFrame(rows), numeric=(*means, "difference [95 % CI]", "Hedges' g", "p"))
 
 
+def _share_cell(r: dict[str, Any]) -> str:
+    """The parameters' share of a posterior-aware row's variance (``62 %``), or n/a."""
+    share = r.get("param_share")
+    return f"{share:.0%}" if share is not None and np.isfinite(share) else "n/a"
+
+
+_SHARE_HEAD = "from the parameters"
+_SHARE_NOTE = (" Over the posterior: pooled over the draws (Rubin's rules), the CI combining "
+               "parameter uncertainty (between draws) and noise (within draws); "
+               f"'{_SHARE_HEAD}' is the parameters' share of its variance.")
+
+
+def _posterior_section(an: Analysis) -> str:
+    """Which posterior, how many draws, and the split of each outcome's uncertainty."""
+    post = an.posterior or {}
+    res = an.results
+    rows = [("posterior directory", post.get("dir") or "n/a"),
+            ("calibration", post.get("name") or "n/a"),
+            ("identity (hash of posterior.parquet and the spec)",
+             str(post.get("hash") or "n/a")[:16]),
+            ("particles in the posterior", post.get("particles")),
+            ("draws (by weight, with replacement)", post.get("draws")),
+            ("replications per draw", post.get("replications")),
+            ("runs", f"{len(res.ok)} finished, {len(res.failed)} failed")]
+    out = _table(pd.DataFrame(rows, columns=["", "value"]))
+    out += _p("Every scenario and design point ran over the same draws from the calibration's "
+              "posterior, each draw over the same replicate seeds (common random numbers "
+              "across draws and scenarios). Each mean below is pooled over the draws by "
+              "Rubin's rules: its 95 % interval combines the parameter uncertainty (the "
+              "variance between draws, × (1 + 1/draws)) and the stochastic noise (the "
+              "variance of a draw's mean within it); 'from the parameters' is the first's "
+              "share of the sum. A share near 100 % says more replications would not narrow "
+              "the interval: only a tighter calibration would.")
+    out += "".join(f'<p class="note">{html.escape(n)}</p>' for n in post.get("notes") or [])
+    table = an.tables.get("posterior_uncertainty")
+    if table is not None and not table.empty:
+        key = [o for o in an.key_outcomes if o in set(table.metric)] or \
+            list(dict.fromkeys(table.metric))[:4]
+        part = table[table.metric.isin(key)]
+        show = []
+        for r in part.to_dict("records"):
+            row = {"scenario": r["scenario"]}
+            for c in res.parameter_columns:
+                row[short_parameter(c)] = _fmt_value(r[c])
+            d = _decimals(r["mean"], r["ci_low"], r["ci_high"])
+            row.update({"outcome": outcome_label(r["metric"]),
+                        "mean [95 % CI]": _ci(r["mean"], r["ci_low"], r["ci_high"]),
+                        "noise variance": _fmt_num(r["noise_var"], max(d, 2)),
+                        "parameter variance": _fmt_num(r["param_var"], max(d, 2)),
+                        _SHARE_HEAD: _share_cell(r), "draws": int(r["draws"]),
+                        "runs": int(r["n"])})
+            show.append(row)
+        out += ("<h3>The split of uncertainty, key outcomes</h3>"
+                + _table(pd.DataFrame(show), numeric=("mean [95 % CI]", "noise variance",
+                                                      "parameter variance", _SHARE_HEAD)))
+        shares = post.get("shares") or {}
+        if shares:
+            med = pd.DataFrame([{"outcome": outcome_label(m), "median share from the "
+                                 "parameters": f"{v:.0%}"} for m, v in shares.items()
+                                if m in key])
+            if len(med) and (res.parameter_columns or len(res.scenarios) > 1):
+                out += ("<p class=\"meta\">Median over scenarios and points "
+                        "(posterior_uncertainty has every outcome).</p>" + _table(med))
+    draws = an.tables.get("posterior_draws")
+    if draws is not None and not draws.empty:
+        out += ("<h3>The drawn particles</h3><p class=\"meta\">Each draw's particle (its row "
+                "in posterior.parquet), weight and calibrated values; the manifest records "
+                "the overrides each gave each scenario.</p>" + _table(draws, max_rows=30))
+    return out
+
+
 def _measure_units(measure: str) -> tuple[str, str, str]:
     from collabsim.analysis.levers import MEASURE_UNITS
 
@@ -407,16 +482,18 @@ def _comparison_findings(an: Analysis) -> str:
                          "effect [95 % CI]": _ci(r["effect"], r["ci_low"], r["ci_high"]),
                          "relative": (f"{r['relative']:+.0%}" if np.isfinite(r["relative"])
                                       else "n/a"),
-                         "p": _fmt_p(r["p_value"]), "pairs": int(r["n"])})
+                         "p": _fmt_p(r["p_value"]), "pairs": int(r["n"]),
+                         **({_SHARE_HEAD: _share_cell(r)} if "param_share" in r else {})})
+        post = "param_share" in fx
         out += ("<h3>Effect of the joint arrangement (counterfactual)</h3><p class=\"meta\">"
                 "Each scenario against its never-joint counterfactual: the same scenario and "
                 "seeds, the joint arrangement never starting, both summarised over the same "
                 "windows (effects.csv). Effect = with − never joint, mean of the paired "
                 "differences with a paired-t 95 % CI; relative = effect ÷ never-joint mean; "
-                "two-sided p.</p>"
+                f"two-sided p.{_SHARE_NOTE if post else ''}</p>"
                 + _table(pd.DataFrame(rows), numeric=("with the joint arrangement",
                                                       "never joint", "effect [95 % CI]",
-                                                      "relative", "p")))
+                                                      "relative", "p", _SHARE_HEAD)))
     diffs = an.tables.get("differences")
     if diffs is not None and not diffs.empty:
         rows = []
@@ -427,12 +504,16 @@ def _comparison_findings(an: Analysis) -> str:
                          "baseline mean": b,
                          "difference [95 % CI]": _ci(r["difference"], r["ci_low"],
                                                      r["ci_high"]),
-                         "p": _fmt_p(r["p_value"]), "pairs": int(r["n"])})
+                         "p": _fmt_p(r["p_value"]), "pairs": int(r["n"]),
+                         **({_SHARE_HEAD: _share_cell(r)} if "param_share" in r else {})})
+        post = "param_share" in diffs
         out += ("<h3>Difference from the baseline</h3><p class=\"meta\">Every scenario minus "
                 "the first, paired by replicate on common random numbers (differences.csv): "
-                "mean of the paired differences with a paired-t 95 % CI, two-sided p.</p>"
+                "mean of the paired differences with a paired-t 95 % CI, two-sided p."
+                f"{_SHARE_NOTE if post else ''}</p>"
                 + _table(pd.DataFrame(rows), numeric=("scenario mean", "baseline mean",
-                                                      "difference [95 % CI]", "p")))
+                                                      "difference [95 % CI]", "p",
+                                                      _SHARE_HEAD)))
     cost = an.tables.get("cost_effectiveness")
     if cost is not None and not cost.empty:
         rows = []
@@ -446,14 +527,20 @@ def _comparison_findings(an: Analysis) -> str:
                          "extra cost": f"{_fmt_num(r['extra_cost'])} {c_unit}",
                          "effect per extra cost [95 % CI]": f"{ratio} {r_unit}"
                          if not ratio.startswith("n/a") else ratio,
-                         "pairs": int(r["n"])})
+                         "pairs": int(r["n"]),
+                         **({_SHARE_HEAD: _share_cell(r)} if "param_share" in r else {})})
         out += ("<h3>Cost-effectiveness against the baseline</h3><p class=\"meta\">What each "
                 "scenario gains per unit of extra cost against the first (cost_effectiveness."
                 "csv): ratio of the mean paired differences after the start, with a 95 % "
                 "paired bootstrap CI (n/a with fewer than three pairs); costs in kRp "
-                "(1 bn Rp = 10⁶ kRp), officer-days for the mobility measure.</p>"
+                "(1 bn Rp = 10⁶ kRp), officer-days for the mobility measure."
+                + (" Over the posterior: each draw's ratio with its delta-method variance, "
+                   "pooled over the draws (Rubin's rules); 'from the parameters' is the "
+                   "parameters' share of the variance." if "param_share" in cost else "")
+                + "</p>"
                 + _table(pd.DataFrame(rows), numeric=("extra effect", "extra cost",
-                                                      "effect per extra cost [95 % CI]")))
+                                                      "effect per extra cost [95 % CI]",
+                                                      _SHARE_HEAD)))
     return out
 
 

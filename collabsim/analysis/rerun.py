@@ -145,6 +145,19 @@ def _python(v: Any) -> Any:
     return v
 
 
+def _posterior_overrides(res: Results, row: pd.Series) -> dict[str, Any]:
+    """The overrides a run over a posterior got from its draw (the manifest records them)."""
+    post = res.posterior
+    if post is None or pd.isna(row.get("posterior_draw")):
+        return {}
+    draw = int(row["posterior_draw"])
+    for entry in post.get("drawn") or []:
+        if isinstance(entry, Mapping) and entry.get("draw") == draw:
+            return dict((entry.get("overrides") or {}).get(str(row["scenario"])) or {})
+    raise CollabsimError(f"{res.path}: manifest.json: posterior.drawn has no draw {draw} "
+                         f"(run {int(row['run_id'])}); the run cannot be repeated")
+
+
 def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> RunSettings:
     """The settings of a recorded run, from its row and the manifest.
 
@@ -162,7 +175,8 @@ def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> Ru
         raise CollabsimError(f"--network-run {run_id}: no such run_id in {res.path}")
     row = rows.iloc[0]
     spec = res.spec
-    overrides = dict(spec.get(next((k for k in _OVERRIDE_KEYS if isinstance(spec.get(k), dict)),
+    overrides = _posterior_overrides(res, row)  # the draw's values first, as the run had them
+    overrides.update(spec.get(next((k for k in _OVERRIDE_KEYS if isinstance(spec.get(k), dict)),
                                    "_none"), {}))
     overrides.update(res.manifest.get("overrides") or {})  # a comparison's --set
     for p in res.parameters:

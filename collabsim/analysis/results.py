@@ -11,6 +11,10 @@ Two layouts are understood:
   the summary outcomes) and ``timeseries.parquet`` keyed by ``scenario`` and
   ``replicate``.
 
+Runs over a calibration's posterior (``--posterior``) also carry ``posterior_draw``,
+``posterior_particle`` and the particle's ``posterior:NAME`` values: they are
+neither parameters nor outcomes (:attr:`Results.posterior` has the manifest's record).
+
 Both are read into one :class:`Results` with the sweep's column names, so the
 analysis never needs to know which command wrote the directory. The records
 (:class:`~collabsim.experiments.records.Parameter`, ``META_COLUMNS``) are the ones
@@ -28,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.errors import CollabsimError
-from collabsim.experiments.records import META_COLUMNS, Parameter
+from collabsim.experiments.records import DRAW_COLUMN, META_COLUMNS, Parameter, is_posterior_column
 
 __all__ = ["COMPARE_TABLES", "META_COLUMNS", "Parameter", "Results", "load_results"]
 
@@ -107,6 +111,16 @@ class Results:
         return list(dict.fromkeys(self.runs["scenario"].astype(str)))
 
     @property
+    def posterior(self) -> dict[str, Any] | None:
+        """The manifest's record of the posterior the runs were drawn over, or None.
+
+        Its ``dir``, ``name``, ``hash``, ``particles``, ``draws`` and, per draw, the
+        particle, its values and the overrides per scenario (``drawn``).
+        """
+        entry = self.manifest.get("posterior")
+        return entry if isinstance(entry, dict) and DRAW_COLUMN in self.runs else None
+
+    @property
     def spec(self) -> dict[str, Any]:
         """The experiment spec from the manifest (empty for a comparison)."""
         spec = self.manifest.get("spec", {})
@@ -176,10 +190,12 @@ def _load_compare(path: Path) -> Results:
     if tp.is_file():
         raw = _read_table(tp)
         _require(raw, ("scenario", "replicate", "day"), tp)
-        keys = runs[["scenario", "replicate", "run_id"]]
+        on = ["scenario", "replicate",  # over a posterior a run is a (draw, replicate)
+              *[c for c in (DRAW_COLUMN,) if c in raw and c in runs]]
+        keys = runs[[*on, "run_id"]]
         raw = raw.drop(columns=[c for c in ("run_id",) if c in raw])
-        ts = raw.merge(keys, on=["scenario", "replicate"], how="inner")
-        ts = ts.drop(columns=["scenario", "replicate", "seed"], errors="ignore")
+        ts = raw.merge(keys, on=on, how="inner")
+        ts = ts.drop(columns=[*on, "seed"], errors="ignore")
     manifest = _read_manifest(path / "manifest.json")  # steps, citizens, overrides, seeds
     tables = {name: _read_table(path / f"{name}.csv") for name in COMPARE_TABLES
               if (path / f"{name}.csv").is_file()}
@@ -266,8 +282,8 @@ def _kind_of(values: pd.Series) -> str:
 
 def _outcome_columns(runs: pd.DataFrame, params: list[Parameter]) -> list[str]:
     skip = set(META_COLUMNS) | {p.column for p in params} | _NOT_OUTCOMES
-    return [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])
-            and not pd.api.types.is_bool_dtype(runs[c])]
+    return [c for c in runs.columns if c not in skip and not is_posterior_column(c)
+            and pd.api.types.is_numeric_dtype(runs[c]) and not pd.api.types.is_bool_dtype(runs[c])]
 
 
 def _check_problem(res: Results) -> None:

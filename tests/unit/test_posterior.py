@@ -253,3 +253,21 @@ def test_too_few_draws_or_runs_leave_the_split_undefined():
     assert math.isnan(combine_draws([1.0], [0.1], [3])["total_var"])
     assert math.isnan(combine_draws([1.0, 2.0], [np.nan, 0.1], [1, 3])["ci_low"])
     assert combine_draws([1.0, np.nan, 3.0], [0.1, 0.1, 0.1], [3, 0, 3])["draws"] == 2
+
+
+def test_pooling_many_groups_at_once_equals_pooling_each():
+    from collabsim.effects import _draw_stats, pool_draws
+
+    rng = np.random.default_rng(4)
+    runs = pd.DataFrame({"scenario": np.repeat(["a", "b"], 12),
+                         "posterior_draw": np.tile(np.repeat([0, 1, 2, 3], 3), 2),
+                         "y": rng.normal(size=24), "z": rng.normal(size=24)})
+    runs.loc[5, "z"] = np.nan
+    table = pool_draws(runs, ["scenario"], ["y", "z"])
+    for r in table.itertuples():
+        part = runs[runs.scenario == r.scenario]
+        one = combine_draws(*_draw_stats(part[r.metric].to_numpy(float),
+                                         part["posterior_draw"].to_numpy()))
+        assert (r.mean, r.ci_low, r.ci_high, r.param_share, r.df) == pytest.approx(
+            (one["estimate"], one["ci_low"], one["ci_high"], one["param_share"], one["df"]))
+    assert int(table[(table.scenario == "a") & (table.metric == "z")]["n"].iloc[0]) == 11
