@@ -378,6 +378,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"(batches of {s['batch_size']}; start-up {s['startup_s']:.1f} s; "
                   f"every run once: {s['every_run_once']})")
 
+    print("\nCommon random numbers (benchmarks/crn.py): variance of paired policy differences")
+    import crn
+
+    crn_res = (crn.measure(pairs=2, citizens=1000, workers=1, only=["jcoc vs jcoc_siloed"])
+               if quick else crn.measure(pairs=12, citizens=5000, workers=2))
+    print(crn.table(crn_res))
+    results["crn"] = crn_res
+
     if not args.no_scaling:
         print("\nScaling (benchmarks/scaling.py)")
         scaling_args = ["--quick", "--no-plot", "--in-process"] if quick else []
@@ -423,6 +431,13 @@ def main(argv: list[str] | None = None) -> int:
         worst = max(b["build_s"] for b in ok_b)
         targets.append((f"build at {build_n:,} citizens ≤ 2 s", f"{worst:.2f} s (slowest preset)",
                         worst <= 2.0))
+    for name, rows in crn_res["results"].items():
+        agent, common = rows["per-agent CRN"], rows["common seeds"]
+        targets.append((f"per-agent CRN ≥ 5× less paired variance: {name}",
+                        f"{agent['reduction_vs_independent']:.1f}× (common seeds "
+                        f"{common['reduction_vs_independent']:.1f}×)",
+                        agent["reduction_vs_independent"] >= 5
+                        and agent["var_difference"] <= common["var_difference"]))
     ok = [s for s in sweeps if "error" not in s]
     if len(ok) == 3:
         one, two, dask = ok
