@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from collabsim.network import mean_of, tie_data
 from collabsim.services import SERVICES
 from collabsim.services.mobility import PHASE_CODES
 from collabsim.services.registry import Metric, all_metrics
@@ -39,19 +40,19 @@ DAYS_PER_MONTH = 365.25 / 12
 
 def mean_trust(m: CollabModel) -> float:
     """Mean trust over the collaboration network's ties."""
-    ties = [d["trust"] for _, _, d in m.collaboration_graph.edges(data=True)]
-    return float(np.mean(ties)) if ties else 0.0
+    ties = [d["trust"] for d in tie_data(m.collaboration_graph)]
+    return mean_of(ties) if ties else 0.0
 
 
 def mean_commitment(m: CollabModel) -> float:
     """Mean commitment of the agencies to the joint arrangement."""
-    return float(np.mean([a.commitment for a in m.agency_list]))
+    return mean_of([a.commitment for a in m.agency_list])
 
 
 def mean_officer_effort(m: CollabModel) -> float:
     """Mean effort of all officers (share of full effort)."""
     e = m.officers.effort
-    return float(e.mean()) if e.size else 0.0
+    return float(np.add.reduce(e)) / e.size if e.size else 0.0  # e.mean(), unwrapped
 
 
 def _cost(part: str) -> Callable[[Any], float]:

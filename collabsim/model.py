@@ -453,9 +453,9 @@ class CollabModel(mesa.Model):
             return
         g = self.collaboration_graph
         speed = self.config.collaboration.commitment_speed
+        adj = g._adj  # g.edges(a.key, data=True), in its order, without the view's cost
         for a in self.agency_list:
-            used = [d["trust"] for _, _, d in g.edges(a.key, data=True)
-                    if d["handoffs"] or d["failures"]]
+            used = [d["trust"] for d in adj[a.key].values() if d["handoffs"] or d["failures"]]
             a.update_commitment(used, speed)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:

@@ -28,10 +28,37 @@ __all__ = [
     "build_social_network",
     "commitment_target",
     "communication_quality",
+    "mean_of",
     "social_graph_to_networkx",
+    "tie_data",
     "update_trust_on_failure",
     "update_trust_on_success",
 ]
+
+
+def mean_of(values: list[float]) -> float:
+    """``float(np.mean(values))`` of a non-empty list of numbers, without ``np.mean``'s wrapper.
+
+    The same pairwise sum over the same float64 array, divided by the count:
+    the same number, for reporters and rules that average a handful of values daily.
+    """
+    return float(np.add.reduce(np.array(values, dtype=float))) / len(values)
+
+
+def tie_data(g: nx.Graph) -> list[dict]:
+    """The ties' data dicts in the order of ``g.edges(data=True)`` (undirected graph).
+
+    networkx's edge view yields each tie once, from the first of its ends in
+    node order; this walks the adjacency the same way without the view's cost.
+    """
+    seen: set = set()
+    out = []
+    for n, nbrs in g._adj.items():
+        for nbr, dd in nbrs.items():
+            if nbr not in seen:
+                out.append(dd)
+        seen.add(n)
+    return out
 
 
 def build_collaboration_network(agencies: dict[str, dict], initial_trust: float,
@@ -90,7 +117,7 @@ def commitment_target(leader_commitment: float, tie_trusts: Iterable[float]) -> 
     trusts = list(tie_trusts)
     if not trusts:
         return leader_commitment
-    return 0.5 * leader_commitment + 0.5 * float(np.mean(trusts))
+    return 0.5 * leader_commitment + 0.5 * mean_of(trusts)
 
 
 def _sorted_unique(keys: np.ndarray) -> np.ndarray:

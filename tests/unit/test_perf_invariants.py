@@ -1,0 +1,100 @@
+"""Performance shortcuts give exactly what they replace: caches, unwrapped reductions, fast paths.
+
+Every shortcut in the daily loop must leave a run's numbers bit for bit as they
+were; these tests pin each one against the plain computation it stands for,
+including after the change that must invalidate a cache.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from collabsim import CollabModel
+from collabsim.network import build_collaboration_network, mean_of, tie_data
+from collabsim.services.licensing import _percentile_linear
+
+
+def test_percentile_is_numpys_bit_for_bit() -> None:
+    rng = np.random.default_rng(0)
+    for trial in range(3000):
+        n = int(rng.integers(1, 300)) if trial % 3 else int(rng.integers(1, 12))
+        kind = trial % 4
+        if kind == 0:
+            d = rng.random(n) * 100
+        elif kind == 1:
+            d = rng.integers(0, 200, n).astype(float)  # ties, whole days
+        elif kind == 2:
+            d = rng.integers(-5, 5, n) + rng.random(n) * 1e-3
+        else:
+            d = np.round(rng.normal(50, 30, n), 1)
+        for q in (90, 50, 10, 100, 0):
+            expected = float(np.percentile(d, q))
+            got = _percentile_linear(d, q)
+            assert got == expected and np.signbit(got) == np.signbit(expected)
+
+
+def test_mean_of_and_tie_data_are_np_mean_and_edge_order() -> None:
+    rng = np.random.default_rng(1)
+    for n in range(1, 40):
+        x = rng.random(n).tolist()
+        assert mean_of(x) == float(np.mean(x))
+    assert mean_of([1, 2, 4]) == float(np.mean([1, 2, 4]))
+    g = build_collaboration_network({k: {} for k in "abcde"}, 0.3, 0.4)
+    for i, (_, _, d) in enumerate(g.edges(data=True)):
+        d["trust"] = float(i)
+    assert [d["trust"] for d in tie_data(g)] == [d["trust"] for _, _, d in g.edges(data=True)]
+    assert all(a is b for a, b in zip(tie_data(g), (d for _, _, d in g.edges(data=True)),
+                                      strict=True))
+
+
+def _plain_window_stats(lic) -> dict[str, float]:
+    """The windowed metrics as they were computed before the cache."""
+    dur = np.concatenate([np.zeros(0), *lic._durations])
+    dly = np.concatenate([np.zeros(0), *lic._delays])
+    nan = float("nan")
+    sla = lic.params.service_level_days
+    return {
+        "mean": float(np.mean(dur)) if dur.size else nan,
+        "p90": float(np.percentile(dur, 90)) if dur.size else nan,
+        "within": float((dur <= sla).mean()) if dur.size else nan,
+        "delay": float(np.mean(dly)) if dly.size else nan,
+    }
+
+
+@pytest.mark.parametrize("preset", ["pbg", "spp_irt"])
+def test_window_statistics_follow_the_window(preset: str) -> None:
+    """Cached window statistics are recomputed whenever a day with values enters or leaves."""
+    m = CollabModel(preset, seed=3, n_citizens=4000, overrides={"burn_in_days": 40})
+    lic = m.licensing
+    for day in range(160):
+        m.step()
+        np.testing.assert_array_equal(lic._recent["durations"],
+                                      np.concatenate([np.zeros(0), *lic._durations]))
+        np.testing.assert_array_equal(lic._recent["delays"],
+                                      np.concatenate([np.zeros(0), *lic._delays]))
+        want = _plain_window_stats(lic)
+        got = {"mean": lic.mean_processing_days(), "p90": lic.p90_processing_days(),
+               "within": lic.within_service_level(), "delay": lic.handoff_delay()}
+        np.testing.assert_equal(got, want)
+        if day == 80:  # a changed service level is not served from the cache
+            lic.params = lic.params.model_copy(update={"service_level_days": 5.0})
+            np.testing.assert_equal(lic.within_service_level(),
+                                    _plain_window_stats(lic)["within"])
+
+
+def test_unwrapped_reporters_equal_numpy_means() -> None:
+    m = CollabModel("pbg", seed=2, n_citizens=3000, overrides={"burn_in_days": 60})
+    m.run(40)
+    lic = m.licensing
+    assert lic.informed_share() == float(lic.informed.mean())
+    assert lic.mean_expected_days() == float(lic.belief_days.mean())
+    f = lic.files
+    assert lic.backlog() == int((f.status[: f.n] == 0).sum())
+    assert lic.stalled_files() == int(f.blocked[: f.n].sum())
+    from collabsim.metrics import mean_commitment, mean_officer_effort, mean_trust
+
+    assert mean_trust(m) == float(np.mean([d["trust"] for _, _, d
+                                           in m.collaboration_graph.edges(data=True)]))
+    assert mean_commitment(m) == float(np.mean([a.commitment for a in m.agency_list]))
+    assert mean_officer_effort(m) == float(m.officers.effort.mean())
