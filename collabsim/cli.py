@@ -149,10 +149,19 @@ def _share(row) -> str:
     return f" · {share:.0%} param"
 
 
+def _interval(value: float, low: float, high: float, spec: str) -> str:
+    """``value [low, high]`` in format ``spec``; the value alone when the interval is NaN."""
+    if value != value:  # NaN: the metric does not apply
+        return "n/a"
+    if low != low or high != high:
+        return format(value, spec)
+    return f"{value:{spec}} [{low:{spec}}, {high:{spec}}]"
+
+
 def _fmt(row) -> str:
     if row["mean"] != row["mean"]:  # NaN: the metric does not apply to this scenario
         return "n/a"
-    return f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]{_share(row)}"
+    return _interval(row["mean"], row["ci_low"], row["ci_high"], ".2f") + _share(row)
 
 
 def headline_table(table, keys=None):
@@ -465,7 +474,7 @@ def difference_headline(diffs):
     rows: dict = {}
     for _, r in diffs.iterrows():
         cell = "n/a" if r["difference"] != r["difference"] else (
-            f"{r['difference']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]{_share(r)}")
+            _interval(r["difference"], r["ci_low"], r["ci_high"], "+.4g") + _share(r))
         rows.setdefault(labels.get(r["metric"], r["metric"]), {})[r["scenario"]] = cell
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
@@ -479,7 +488,7 @@ def cost_headline(cost):
         if r["ratio"] != r["ratio"]:
             cell = "n/a (no extra cost)" if r["extra_cost"] <= 0 else "n/a"
         else:
-            cell = f"{r['ratio']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]{_share(r)}"
+            cell = _interval(r["ratio"], r["ci_low"], r["ci_high"], ".4g") + _share(r)
         rows.setdefault(r["measure"], {})[r["scenario"]] = cell
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 
@@ -494,7 +503,7 @@ def effect_headline(effects):
     for _, r in effects.iterrows():
         label = labels.get(r["metric"], r["metric"])
         cell = "n/a" if r["effect"] != r["effect"] else (
-            f"{r['effect']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]{_share(r)}")
+            _interval(r["effect"], r["ci_low"], r["ci_high"], "+.2f") + _share(r))
         rows.setdefault(label, {})[r["scenario"]] = cell
     return pd.DataFrame.from_dict(rows, orient="index").fillna("n/a")
 

@@ -363,7 +363,8 @@ def combine_draws(estimates: Sequence[float], variances: Sequence[float],
     The interval is ``mean ± t·√total_var`` with Satterthwaite's degrees of freedom
     ``total_var² / (Ū²/(n̄ − 1) + ((1+1/D)B)²/(D − 1))`` (Rubin's, with the within-draw
     degrees of freedom finite: it is n̄ − 1 when the draws agree, D − 1 when the runs
-    are noiseless). Draws whose estimate is undefined (NaN) are left out.
+    are noiseless). Draws whose estimate is undefined (NaN) are left out; a draw with
+    a single run (a metric undefined in its other runs) counts in B but not in Ū.
 
     Args:
         estimates: ``q_d`` per draw.
@@ -374,8 +375,8 @@ def combine_draws(estimates: Sequence[float], variances: Sequence[float],
     Returns:
         ``estimate``, ``ci_low``, ``ci_high``, ``p_value`` (two-sided t of the estimate
         against 0), ``df``, ``draws``, ``noise_var``, ``param_var``, ``total_var``,
-        ``param_share``; NaN where fewer than two draws, or two runs per draw, leave a
-        part undefined.
+        ``param_share``; NaN where fewer than two draws, or no draw with two runs,
+        leave a part undefined.
     """
     q = np.asarray(estimates, float)
     u = np.asarray(variances, float)
@@ -383,7 +384,7 @@ def combine_draws(estimates: Sequence[float], variances: Sequence[float],
     keep = np.isfinite(q)
     q, u, n = q[keep], u[keep], n[keep]
     d = int(q.size)
-    ubar = float(u.mean()) if d and np.isfinite(u).all() else np.nan
+    ubar = float(u[np.isfinite(u)].mean()) if np.isfinite(u).any() else np.nan
     between = float(q.var(ddof=1)) if d >= 2 else np.nan
     pooled = _rubin(q.mean() if d else np.nan, ubar, between, d, n.mean() if d else np.nan,
                     level)
@@ -416,13 +417,10 @@ def pool_draws(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str],
     per = long.groupby([*keys, "metric", draw], sort=False)["value"].agg(
         ["mean", "var", "count"]).reset_index()
     per["u"] = per["var"] / per["count"]
-    per["u_missing"] = per["u"].isna()
     agg = per.groupby([*keys, "metric"], sort=False).agg(
         mean=("mean", "mean"), between=("mean", "var"), draws=("mean", "size"),
-        ubar=("u", "mean"), u_missing=("u_missing", "any"), nbar=("count", "mean"),
-        n=("count", "sum")).reset_index()
-    ubar = np.where(agg["u_missing"], np.nan, agg["ubar"])
-    pooled = _rubin(agg["mean"], ubar, agg["between"], agg["draws"], agg["nbar"], level)
+        ubar=("u", "mean"), nbar=("count", "mean"), n=("count", "sum")).reset_index()
+    pooled = _rubin(agg["mean"], agg["ubar"], agg["between"], agg["draws"], agg["nbar"], level)
     for k, v in pooled.items():
         if k != "estimate":
             agg[k] = v

@@ -251,7 +251,10 @@ def test_noiseless_runs_give_an_interval_over_the_draws():
 
 def test_too_few_draws_or_runs_leave_the_split_undefined():
     assert math.isnan(combine_draws([1.0], [0.1], [3])["total_var"])
-    assert math.isnan(combine_draws([1.0, 2.0], [np.nan, 0.1], [1, 3])["ci_low"])
+    assert math.isnan(combine_draws([1.0, 2.0], [np.nan, np.nan], [1, 1])["ci_low"])
+    # a draw with one run (the metric undefined in its others) counts between, not within
+    one = combine_draws([1.0, 2.0], [np.nan, 0.1], [1, 3])
+    assert one["noise_var"] == pytest.approx(0.1) and one["param_var"] == pytest.approx(0.75)
     assert combine_draws([1.0, np.nan, 3.0], [0.1, 0.1, 0.1], [3, 0, 3])["draws"] == 2
 
 
@@ -263,6 +266,7 @@ def test_pooling_many_groups_at_once_equals_pooling_each():
                          "posterior_draw": np.tile(np.repeat([0, 1, 2, 3], 3), 2),
                          "y": rng.normal(size=24), "z": rng.normal(size=24)})
     runs.loc[5, "z"] = np.nan
+    runs.loc[[13, 14], "z"] = np.nan  # draw 0 of b: a single run
     table = pool_draws(runs, ["scenario"], ["y", "z"])
     for r in table.itertuples():
         part = runs[runs.scenario == r.scenario]
@@ -271,3 +275,4 @@ def test_pooling_many_groups_at_once_equals_pooling_each():
         assert (r.mean, r.ci_low, r.ci_high, r.param_share, r.df) == pytest.approx(
             (one["estimate"], one["ci_low"], one["ci_high"], one["param_share"], one["df"]))
     assert int(table[(table.scenario == "a") & (table.metric == "z")]["n"].iloc[0]) == 11
+    assert table["ci_low"].notna().all()
