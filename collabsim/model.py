@@ -130,6 +130,8 @@ class CollabModel(mesa.Model):
         """
         if self._stream_mode:
             return self.stream(name).random(len(ids))
+        if isinstance(ids, np.ndarray) and ids.shape == (0,):
+            return np.zeros(0)  # nobody decides: what the draws return for no agents
         return self._draws.uniforms(name, self.day, ids, slot)
 
     def day_stream(self, name: str) -> np.random.Generator:

@@ -39,13 +39,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from operator import is_
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from collabsim.choice import choose_with_uniforms
 from collabsim.network import (
     communication_quality,
+    mean_of,
     update_trust_on_failure,
     update_trust_on_success,
 )
@@ -97,6 +99,22 @@ def _day_values(parts: list[np.ndarray]) -> np.ndarray:
     if len(parts) == 1 and parts[0].dtype == np.float64 and parts[0].ndim == 1:
         return parts[0]
     return np.concatenate([_EMPTY, *parts])
+
+
+_STAGE_FIELDS = ("agency", "service_days", "fee", "levy", "needs_regulation", "rework_prob",
+                 "rework_days", "reject_prob")
+
+
+class _StageArrays(NamedTuple):
+    agency: np.ndarray
+    service_days: np.ndarray
+    fee: np.ndarray
+    levy: np.ndarray
+    needs_regulation: np.ndarray
+    rework_prob: np.ndarray
+    rework_days: np.ndarray
+    reject_prob: np.ndarray
+    batched: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -311,6 +329,7 @@ class LicensingService:
         self.session_credit = init.random(len(self.stages))
         self._batch0 = [s.batch_size for s in self.stages]  # the batches innovation widens
         self._held_logged: dict[str, int] = {}
+        self._stage_cache: tuple[tuple[WorkStage, ...], _StageArrays] | None = None
         self.batch_carry = np.zeros(len(self.stages))
         # one entry per simulated day (possibly empty): a true 30-day window
         self._durations: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
@@ -408,11 +427,13 @@ class LicensingService:
             return 1.0
         if not m.joint:
             return 0.0
-        tie = m.collaboration_graph.edges[m.agency_list[a].key, m.agency_list[b].key]
-        q = communication_quality(m.agency_list[a].communication_openness,
-                                  m.agency_list[b].communication_openness,
+        agencies = m.agency_list
+        ga, gb = agencies[a], agencies[b]
+        # graph.edges[u, v] is graph._adj[u][v]: the same tie dict, without the view
+        tie = m.collaboration_graph._adj[ga.key][gb.key]
+        q = communication_quality(ga.communication_openness, gb.communication_openness,
                                   tie["shared_understanding"])
-        return q * (0.5 + 0.5 * m.agency_list[b].commitment)
+        return q * (0.5 + 0.5 * gb.commitment)
 
     def handoff_terms(self, a: int, b: int) -> tuple[float, float]:
         """Delay (days) and loss chance of a hand-off from agency ``a`` to ``b`` today.
@@ -605,13 +626,32 @@ class LicensingService:
         self.go_informal(quit_)
 
     # ------------------------------------------------------------ the queues
+    def stage_arrays(self) -> _StageArrays:
+        """The running workflow's stage fields as arrays indexed by stage (read-only).
+
+        Built again whenever the workflow changes: the stages are frozen, so a
+        change (innovation, a merge, an intervention) puts new stage objects in
+        :attr:`stages`, which the cache compares by identity (holding them, so
+        an identity is never reused).
+        """
+        st = self.stages
+        cached = self._stage_cache
+        if cached is not None and len(cached[0]) == len(st) and all(map(is_, cached[0], st)):
+            return cached[1]
+        arrays = _StageArrays(*(np.array([getattr(s, k) for s in st]) for k in _STAGE_FIELDS),
+                              np.array([s.batch_size > 0 for s in st]))
+        for a in arrays:
+            a.flags.writeable = False
+        self._stage_cache = (tuple(st), arrays)
+        return arrays
+
     def _stage_table(self) -> dict[str, np.ndarray]:
         st = self.stages
         return {
-            "agency": np.array([s.agency for s in st]),
+            "agency": self.stage_arrays().agency,
             "regulated": np.array([s.needs_regulation and not self.regulation_in_force(s.agency)
                                    for s in st]),
-            "batched": np.array([s.batch_size > 0 for s in st]),
+            "batched": self.stage_arrays().batched,
         }
 
     def agency_capacity(self) -> np.ndarray:
@@ -762,7 +802,7 @@ class LicensingService:
         if new:
             f.held_since[ids] = day
         st = f.stage[ids].astype(int)
-        owner = np.array([s.agency for s in self.stages])[st]
+        owner = self.stage_arrays().agency[st]
         uniforms = self.model.uniforms("licensing.unregulated", self.slots(ids),
                                        0 if new else 1)
         pick = np.empty(ids.size, dtype=np.intp)
@@ -815,17 +855,18 @@ class LicensingService:
         """Outcomes of the files whose stage was worked today: reject, rework or pass."""
         f = self.files
         st = f.stage[ids].astype(int)
-        reject_p = np.array([s.reject_prob for s in self.stages])[st]
-        owner = np.array([s.agency for s in self.stages])[st]
+        table = self.stage_arrays()
+        reject_p = table.reject_prob[st]
+        owner = table.agency[st]
         openness = self.guidance_openness()[owner]
-        rework_p = np.clip(np.array([s.rework_prob for s in self.stages])[st]
+        rework_p = np.clip(table.rework_prob[st]
                            * (1.5 - openness) * (1.5 - quality[owner])
                            + self.learning_errors(day) * (1.0 - quality[owner]), 0.0, 0.95)
         u = self.model.uniforms("licensing.process", self.slots(ids))
         rejected = u < reject_p
         rework = ~rejected & (u < reject_p + rework_p * (1 - reject_p))
         passed = ~rejected & ~rework
-        f.ready[ids[rework]] = day + np.array([s.rework_days for s in self.stages])[st[rework]]
+        f.ready[ids[rework]] = day + table.rework_days[st[rework]]
         self.reject(ids[rejected])
         self.pass_stage(ids[passed], day)
 
@@ -875,15 +916,25 @@ class LicensingService:
             return
         f = self.files
         st = f.stage[ids].astype(int)
-        for s in np.unique(st):
+        # the files stage by stage (a stable sort: each stage's files in their order),
+        # stages in increasing order, as ``ids[st == s]`` for each of ``np.unique(st)``
+        counts = np.bincount(st, minlength=self.n_stages).tolist()
+        present = [s for s, k in enumerate(counts) if k]
+        if len(present) > 1:
+            order = np.argsort(st, kind="stable")
+            ids = ids[order]
+        groups, lo = [], 0
+        for s in present:
+            groups.append((s, lo, lo + counts[s]))
+            lo += counts[s]
+        for s, lo, hi in groups:
             stage = self.stages[s]
-            k = int((st == s).sum())
-            self.fee_revenue += stage.fee * k
-            self.charge_levy(stage, ids[st == s])
-        last = st == self.n_stages - 1
-        self.issue(ids[last], day)
-        for s in np.unique(st[~last]):
-            self.hand_off(ids[~last][st[~last] == s], int(s), day)
+            self.fee_revenue += stage.fee * (hi - lo)
+            self.charge_levy(stage, ids[lo:hi])
+        if present[-1] == self.n_stages - 1:
+            self.issue(ids[groups.pop()[1]:], day)
+        for s, lo, hi in groups:
+            self.hand_off(ids[lo:hi], s, day)
 
     def charge_levy(self, stage: WorkStage, ids: np.ndarray) -> None:
         """Collect the stage's levy from files passing it.
@@ -898,8 +949,9 @@ class LicensingService:
             paid = ids.size
         else:
             asked = ids[self.files.mode[ids] == CHARGE]
-            unpaid = int((self.model.uniforms("licensing.unpaid", self.slots(asked))
-                          < self.params.unregulated.unpaid_share).sum())
+            unpaid = int(np.count_nonzero(
+                self.model.uniforms("licensing.unpaid", self.slots(asked))
+                < self.params.unregulated.unpaid_share))
             self.today["unpaid"] += unpaid
             paid = asked.size - unpaid
         self.levy_revenue += stage.levy * paid
@@ -932,11 +984,12 @@ class LicensingService:
             mean_delay, loss = self.handoff_terms(a, b)
             lost = self.model.uniforms("licensing.handoff", self.slots(ids)) < loss
             delay = mean_delay + lost * self.model.config.collaboration.bounce_days
+            failures = int(np.count_nonzero(lost))
             self.today["handoffs"] += ids.size
-            self.today["handoff_failures"] += int(lost.sum())
+            self.today["handoff_failures"] += failures
             self._today_delays.append(delay)
             if self.model.joint:
-                self._tie_outcomes(a, b, int((~lost).sum()), int(lost.sum()))
+                self._tie_outcomes(a, b, ids.size - failures, failures)
         f.stage[ids] = s + 1
         f.transit_until[ids] = day + delay
         f.ready[ids] = day + delay + nxt.service_days
@@ -1040,8 +1093,8 @@ class LicensingService:
                  if s.agency != t.agency and agency in (s.agency, t.agency)]
         if not pairs:
             return 1.0
-        return float(np.mean([0.5 * (self.tie_quality(a, b) + self.tie_quality(b, a))
-                              for a, b in pairs]))
+        return mean_of([0.5 * (self.tie_quality(a, b) + self.tie_quality(b, a))
+                        for a, b in pairs])
 
     def innovation_chance(self, agency) -> float:
         """Daily chance that an agency improves one of its stages.
@@ -1071,7 +1124,13 @@ class LicensingService:
         draws = self.model.uniforms("licensing.innovation",
                                     np.arange(len(self.model.agency_list)))
         for agency in self.model.agency_list:
-            if draws[agency.index] >= self.innovation_chance(agency):
+            draw = draws[agency.index]
+            # the chance is this base times a share in [0, 1] (partner quality, or the
+            # siloed share): a draw at or above the base is at or above the chance
+            # (floating-point products are monotone), so most days skip computing it
+            if draw >= p.innovation_rate * agency.facilitative_leadership * agency.commitment:
+                continue
+            if draw >= self.innovation_chance(agency):
                 continue
             self.today["improvements"] += 1
             own = [i for i, s in enumerate(self.stages) if s.agency == agency.index]
@@ -1146,7 +1205,7 @@ class LicensingService:
         arrangement without communication covers no more.
         """
         front = self.stages[0].agency
-        return float(np.mean([self.tie_quality(s.agency, front) for s in self.stages]))
+        return mean_of([self.tie_quality(s.agency, front) for s in self.stages])
 
     def inform(self) -> None:
         """Public information from the front office reaches some citizens.

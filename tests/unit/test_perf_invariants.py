@@ -98,3 +98,68 @@ def test_unwrapped_reporters_equal_numpy_means() -> None:
                                            in m.collaboration_graph.edges(data=True)]))
     assert mean_commitment(m) == float(np.mean([a.commitment for a in m.agency_list]))
     assert mean_officer_effort(m) == float(m.officers.effort.mean())
+
+
+def _plain_stage_arrays(lic) -> dict[str, np.ndarray]:
+    st = lic.stages
+    return {k: np.array([getattr(s, k) for s in st])
+            for k in ("agency", "service_days", "fee", "levy", "needs_regulation",
+                      "rework_prob", "rework_days", "reject_prob")} | {
+        "batched": np.array([s.batch_size > 0 for s in st])}
+
+
+def _assert_stage_arrays_current(lic) -> None:
+    got = lic.stage_arrays()._asdict()
+    want = _plain_stage_arrays(lic)
+    assert got.keys() == want.keys()
+    for k, v in want.items():
+        np.testing.assert_array_equal(got[k], v)
+        assert got[k].dtype == v.dtype, k
+
+
+def test_stage_arrays_follow_every_workflow_change() -> None:
+    """The cached stage table is rebuilt after innovation, a merge and an intervention."""
+    from dataclasses import replace
+
+    m = CollabModel("pbg", seed=1, n_citizens=2000, overrides={"burn_in_days": 0})
+    lic = m.licensing
+    _assert_stage_arrays_current(lic)
+    first = lic.stage_arrays()
+    assert lic.stage_arrays() is first  # kept while the workflow stands
+    with pytest.raises(ValueError):
+        first.reject_prob[0] = 0.5  # read-only: no caller can corrupt it
+    lic.stages[1] = replace(lic.stages[1], service_days=1.0, rework_prob=0.9)  # innovation
+    _assert_stage_arrays_current(lic)
+    params = lic.params.model_copy(deep=True)  # an intervention on a stage
+    name = lic.stages[0].name
+    stages = [s.model_copy(update={"reject_prob": 0.25}) if s.name == name else s
+              for s in params.stages]
+    lic.reconfigure(params.model_copy(update={"stages": stages}))
+    assert lic.stages[0].reject_prob == 0.25
+    _assert_stage_arrays_current(lic)
+    lic.consolidate_workflow(3)  # a merge (_remap)
+    assert lic.n_stages == 3
+    _assert_stage_arrays_current(lic)
+    lic.stages = list(lic.stages[:2])  # a workflow replaced wholesale
+    _assert_stage_arrays_current(lic)
+
+
+def test_innovation_skip_never_skips_a_possible_improvement() -> None:
+    """The chance is at most its base (leadership × commitment × rate) in every state."""
+    for preset in ("pbg_repaired", "spp_irt"):
+        m = CollabModel(preset, seed=4, n_citizens=2000, overrides={"burn_in_days": 0})
+        lic = m.licensing
+        for _ in range(400):
+            m.step()
+            for a in m.agency_list:
+                base = (lic.params.innovation_rate * a.facilitative_leadership
+                        * a.commitment)
+                assert lic.innovation_chance(a) <= base
+
+
+def test_empty_uniforms_are_what_the_draws_return_for_nobody() -> None:
+    m = CollabModel("pbg", seed=1, n_citizens=500, overrides={"burn_in_days": 0})
+    empty = np.zeros(0, dtype=np.int64)
+    got = m.uniforms("citizens.choice", empty, 1)
+    want = m._draws.uniforms("citizens.choice", m.day, empty, 1)
+    assert got.dtype == want.dtype and got.shape == want.shape == (0,)
