@@ -32,6 +32,7 @@ or the model's ``overrides``), never around it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -493,4 +494,10 @@ def plan_for_experiment(posterior: Posterior, experiment: Any, draws: int) -> Po
         explicit[sc.name] = fixed + varied
         bases[sc.name] = sc
     drawn = posterior.draw(draws, experiment.spec.root_seed)
-    return make_plan(posterior, drawn, chains, explicit, bases)
+    plan = make_plan(posterior, drawn, chains, explicit, bases)
+    if experiment.spec.replications < 2:
+        note = (f"{experiment.origin}: replications = 1: with one run per draw the noise cannot "
+                "be told from the parameters (the split of uncertainty will be n/a); give "
+                "--replications 2 or more")
+        plan = dataclasses.replace(plan, notes=(*plan.notes, note))
+    return plan

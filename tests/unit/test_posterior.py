@@ -211,6 +211,41 @@ def test_a_bad_posterior_is_one_line(tmp_path, what, capsys):
     assert "Traceback" not in err[0] and not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["compare", "pbg", "--draws", "3"], "--draws: goes with --posterior DIR"),
+    (["compare", "pbg", "--posterior", "P", "--draws", "1"], "--draws: must be at least 2"),
+    (["compare", "pbg", "--posterior", "P", "--replications", "1"],
+     "--replications: --posterior needs at least 2 per draw"),
+    (["sweep", "pbg_preparedness_grid", "--posterior", "P", "--draws", "1", "--dry-run"],
+     "--draws: at least 2 draws"),
+    (["sweep", "pbg_preparedness_grid", "--draws", "4", "--dry-run"],
+     "--draws: goes with --posterior DIR"),
+], ids=lambda x: " ".join(x) if isinstance(x, list) else None)
+def test_posterior_options_are_checked_in_one_line(tmp_path, argv, message, capsys):
+    post = str(write_posterior(tmp_path / "post"))
+    argv = [post if a == "P" else a for a in argv]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = [e for e in capsys.readouterr().err.strip().splitlines()
+           if not e.startswith("warning: ")]
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_sweep_plan_checks_the_spec_and_warns_of_one_replication(tmp_path, capsys):
+    post = str(write_posterior(tmp_path / "post"))
+    assert main(["sweep", "pbg_preparedness_grid", "--posterior", post, "--draws", "3",
+                 "--replications", "1", "--dry-run"]) == 0
+    out = capsys.readouterr()
+    assert ("24 runs = 1 scenario(s) × 8 point(s) (grid) × 3 posterior draw(s) × "
+            "1 replication(s)") in out.out
+    assert "replications = 1" in out.err and "spp_permit_value applies to none" in out.err
+    # the spec varies nothing the posterior sets, but a [set] of the same key wins over it
+    assert main(["sweep", "pbg_preparedness_grid", "--posterior", post, "--draws", "2",
+                 "--set", "licensing.permit_value=900", "--dry-run"]) == 0
+    assert "pbg_permit_value (licensing.permit_value) is set by the spec's [set]" in \
+        capsys.readouterr().err
+
+
 # ------------------------------------------------------ pooling over draws
 def test_decomposition_on_planted_numbers_equals_the_hand_computed_value():
     # three draws of three runs: means 2, 5, 9; variances of the mean 1/3, 1/3, 4/3
