@@ -21,8 +21,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collabsim.errors import CollabsimError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from collabsim.calibration.posterior import Posterior
+    from collabsim.experiments.records import PosteriorDraw, PosteriorPlan
+    from collabsim.scenario import Scenario
 
 __all__ = ["EXTRAS", "add_scenario_options", "main", "missing_extra", "overrides_from"]
 
@@ -192,7 +200,6 @@ def _compare_progress():
     return progress
 
 
-
 class PosteriorRuns:
     """A comparison over a calibration's posterior: the draws and each scenario's overrides.
 
@@ -201,16 +208,16 @@ class PosteriorRuns:
         plan: The draws and, per scenario, one override dict per draw.
     """
 
-    def __init__(self, posterior, plan):
+    def __init__(self, posterior: Posterior, plan: PosteriorPlan):
         self.posterior = posterior
         self.plan = plan
 
     @property
-    def draws(self) -> list:
+    def draws(self) -> list[PosteriorDraw]:
         """The drawn particles."""
         return list(self.plan.draws)
 
-    def scenarios(self, scenarios, draw) -> list:
+    def scenarios(self, scenarios: Sequence[Scenario], draw: PosteriorDraw) -> list[Scenario]:
         """The scenarios of one draw: each with its posterior overrides (validated)."""
         from collabsim.scenario import load_scenario
 
@@ -227,7 +234,8 @@ class PosteriorRuns:
                 "noise (within draws), '· P % param' is the parameters' share of its variance")
 
 
-def posterior_runs(args: argparse.Namespace, scenarios, overrides: dict) -> PosteriorRuns:
+def posterior_runs(args: argparse.Namespace, scenarios: Sequence[Scenario],
+                   overrides: dict) -> PosteriorRuns:
     """Load ``--posterior``, draw ``--draws`` particles and map them onto the scenarios.
 
     A variant takes its base's (the first scenario's) draw; values set by ``--set``
@@ -265,7 +273,8 @@ def posterior_runs(args: argparse.Namespace, scenarios, overrides: dict) -> Post
     return PosteriorRuns(post, plan)
 
 
-def compare_over_posterior(scenarios, runs: PosteriorRuns, args: argparse.Namespace):
+def compare_over_posterior(scenarios: Sequence[Scenario], runs: PosteriorRuns,
+                           args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every scenario over every posterior draw × the replications (the same seeds in each).
 
     Returns:
@@ -379,7 +388,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def post_table(runs: PosteriorRuns):
+def post_table(runs: PosteriorRuns) -> pd.DataFrame:
     """The drawn particles: draw, particle, weight, the particle's seed and its values."""
     import pandas as pd
 
@@ -388,7 +397,9 @@ def post_table(runs: PosteriorRuns):
                          for d in runs.draws])
 
 
-def collaboration_effect_table(scenarios, summaries, args, post: PosteriorRuns | None = None):
+def collaboration_effect_table(scenarios: Sequence[Scenario], summaries: pd.DataFrame,
+                               args: argparse.Namespace, post: PosteriorRuns | None = None
+                               ) -> pd.DataFrame:
     """Run each scenario's never-joint counterfactual on the same seeds; the paired effects.
 
     Over a posterior each draw's scenarios (with the draw's values) get their own
@@ -441,7 +452,8 @@ def collaboration_effect_table(scenarios, summaries, args, post: PosteriorRuns |
     return out[["scenario", *[c for c in out.columns if c != "scenario"]]] if len(out) else out
 
 
-def difference_tables(summaries, baseline: str, posterior: bool = False):
+def difference_tables(summaries: pd.DataFrame, baseline: str, posterior: bool = False
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Differences from the baseline and cost-effectiveness (see :mod:`collabsim.effects`).
 
     Args:
