@@ -49,6 +49,14 @@ class CitizenPopulation:
             np.int32 if small else np.int64)
         self._rows = rows.view(np.int64).ravel() if small else rows
         self._all_tied = bool(n and (self.degree > 0).all())
+        # listeners are sorted into blocks of 2**shift neighbouring citizens (at most
+        # 65,536 blocks: a 16-bit key, which NumPy sorts stably by radix in O(k))
+        self._block_shift = max(0, int(max(n - 1, 1)).bit_length() - 16)
+        self._in_order: tuple[np.ndarray, ...] | None = None
+
+    #: Conversations a day from which they are worked in listener order (see
+    #: :meth:`in_listener_order`); below it the state arrays sit in cache anyway.
+    ORDERED_FROM = 50_000
 
     def conversations(self, rate: float, rng: np.random.Generator
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -62,10 +70,13 @@ class CitizenPopulation:
             ``(listeners, speakers)`` index arrays of equal length.
         """
         k = int(rng.binomial(self.n, rate)) if rate > 0 else 0
+        self._in_order = None
         if k == 0 or self.indices.size == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
         listeners = rng.integers(0, self.n, k)
+        if k >= self.ORDERED_FROM and self._all_tied and self._rows.ndim == 1:
+            return self._ordered_conversations(listeners, rng)
         rows = self._rows[listeners]
         if rows.ndim == 1:
             rows = rows.view(np.int32).reshape(-1, 2)
@@ -76,6 +87,46 @@ class CitizenPopulation:
         pick = (rng.random(listeners.size) * deg).astype(np.int64)
         speakers = self.indices[rows[:, 0] + pick].astype(np.int64)
         return listeners, speakers
+
+    def _ordered_conversations(self, listeners: np.ndarray, rng: np.random.Generator
+                               ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`conversations` for a large day, its gathers made in listener order.
+
+        At city scale each conversation's reads of the network (and the services'
+        reads of the state arrays in :meth:`in_listener_order`) miss the cache when
+        made in the random order the listeners are drawn in. In ``order`` (a
+        stable sort by block of listener) they run through memory nearly in
+        sequence. Every value is the one the plain path computes for the same
+        conversation (the same draws: ``rng.random(k)[order]`` is each
+        conversation's own draw), put back in draw order for the result.
+        """
+        order = np.argsort((listeners >> self._block_shift).astype(np.uint16), kind="stable")
+        ls = listeners[order]
+        rows = self._rows[ls].view(np.int32).reshape(-1, 2)
+        pick = (rng.random(listeners.size)[order] * rows[:, 1]).astype(np.int64)
+        ss = self.indices[rows[:, 0] + pick].astype(np.int64)
+        speakers = np.empty_like(ss)
+        speakers[order] = ss
+        self._in_order = (listeners, speakers, order, ls, ss)
+        return listeners, speakers
+
+    def in_listener_order(self, listeners: np.ndarray, speakers: np.ndarray
+                          ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """Today's conversations in listener order: ``(order, listeners[order], speakers[order])``.
+
+        ``order`` is a stable sort of the conversations by block of listener, or
+        None (the draw order) for a day too small to gain from it or arrays that
+        are not today's conversations. A service's word of mouth may work the
+        conversations in this order with the same result as in draw order,
+        provided it takes its own per-conversation draws in ``order`` too
+        (``draws[order]``): every read happens before the writes, and a listener
+        heard twice keeps the value of its last conversation either way (the
+        sort is stable, and a listener's conversations share its block).
+        """
+        c = self._in_order
+        if c is not None and c[0] is listeners and c[1] is speakers:
+            return c[2], c[3], c[4]
+        return None, listeners, speakers
 
     def sample(self, p: float, rng: np.random.Generator) -> np.ndarray:
         """Citizens each hit with probability ``p`` today (thinned, O(hits))."""

@@ -1172,6 +1172,9 @@ class LicensingService:
         if listeners.size == 0:
             return
         w = self.model.config.citizens.word_of_mouth_weight
+        # At city scale, in listener order (the same result, see in_listener_order).
+        order, listeners, speakers = self.model.population.in_listener_order(listeners,
+                                                                             speakers)
         # Each gather read once (at city scale every one is a cache miss per listener):
         # `a[i] = b + w·(t − b)` with `b = a[i]` is exactly `a[i] += w·(t − a[i])`.
         told_days = self.belief_days[speakers]  # fancy indexing: already a copy
@@ -1186,8 +1189,10 @@ class LicensingService:
         before += w * (self.belief_detect[speakers] - before)
         self.belief_detect[listeners] = before
         cit = self.model.config.citizens
-        told = (self.model.stream("citizens.word_of_mouth.informed").random(listeners.size)
-                < cit.procedure_transmission)
+        told = self.model.stream("citizens.word_of_mouth.informed").random(listeners.size)
+        if order is not None:
+            told = told[order]
+        told = told < cit.procedure_transmission
         heard = self.informed[listeners]
         heard |= self.informed[speakers] & told
         self.informed[listeners] = heard

@@ -678,12 +678,18 @@ class MobilityService:
         if listeners.size == 0:
             return
         w = self.model.config.citizens.word_of_mouth_weight
+        # At city scale, in listener order (the same result, see in_listener_order).
+        order, listeners, speakers = self.model.population.in_listener_order(listeners,
+                                                                             speakers)
         self.belief_detect[listeners] += w * (self.belief_detect[speakers]
                                               - self.belief_detect[listeners])
         if not self.rules_announced(self.model.day):
             return  # nothing to tell before there are rules: the baseline stays stationary
         rng = self.model.stream("mobility.awareness")
-        told = rng.random(listeners.size) < self.params.awareness_transmission
+        told = rng.random(listeners.size)
+        if order is not None:
+            told = told[order]
+        told = told < self.params.awareness_transmission
         self.aware[listeners] |= self.aware[speakers] & told
 
     def local_reach(self) -> float:

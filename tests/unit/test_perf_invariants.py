@@ -163,3 +163,53 @@ def test_empty_uniforms_are_what_the_draws_return_for_nobody() -> None:
     got = m.uniforms("citizens.choice", empty, 1)
     want = m._draws.uniforms("citizens.choice", m.day, empty, 1)
     assert got.dtype == want.dtype and got.shape == want.shape == (0,)
+
+
+@pytest.mark.parametrize("preset", ["pbg", "jcoc"])
+def test_word_of_mouth_in_listener_order_is_the_same(preset: str, monkeypatch) -> None:
+    """Conversations worked in listener order leave every state array as in draw order."""
+    from collabsim.agents.citizen import CitizenPopulation
+
+    def run(ordered_from: int) -> CollabModel:
+        monkeypatch.setattr(CitizenPopulation, "ORDERED_FROM", ordered_from)
+        m = CollabModel(preset, seed=5, n_citizens=3000, overrides={"burn_in_days": 20})
+        m.run(60)
+        return m
+
+    plain, ordered = run(10**12), run(1)
+    for name in ("licensing", "mobility"):
+        a, b = getattr(plain, name), getattr(ordered, name)
+        if a is None:
+            continue
+        for attr in ("belief_days", "belief_detect", "informed", "aware", "state"):
+            if hasattr(a, attr):
+                np.testing.assert_array_equal(getattr(a, attr), getattr(b, attr))
+    assert plain.datacollector.get_model_vars_dataframe().equals(
+        ordered.datacollector.get_model_vars_dataframe())
+
+
+def test_conversations_in_order_match_draw_order(monkeypatch) -> None:
+    from collabsim.agents.citizen import CitizenPopulation
+    from collabsim.network import build_social_network
+
+    n = 20_000
+    indptr, indices = build_social_network(n, "small_world", 6, 0.1, np.random.default_rng(1))
+    pop = CitizenPopulation(n, indptr, indices)
+    monkeypatch.setattr(CitizenPopulation, "ORDERED_FROM", 10**12)
+    plain = pop.conversations(0.3, np.random.default_rng(7))
+    assert pop.in_listener_order(*plain)[0] is None  # a small day: draw order
+    monkeypatch.setattr(CitizenPopulation, "ORDERED_FROM", 1)
+    listeners, speakers = pop.conversations(0.3, np.random.default_rng(7))
+    np.testing.assert_array_equal(listeners, plain[0])
+    np.testing.assert_array_equal(speakers, plain[1])
+    order, ls, ss = pop.in_listener_order(listeners, speakers)
+    np.testing.assert_array_equal(ls, listeners[order])
+    np.testing.assert_array_equal(ss, speakers[order])
+    assert (np.diff(ls >> pop._block_shift) >= 0).all()  # blocks in order
+    # stable: a listener's conversations keep their draw order
+    np.testing.assert_array_equal(order, np.argsort(listeners >> pop._block_shift,
+                                                    kind="stable"))
+    # other arrays, or yesterday's conversations, are worked as given
+    assert pop.in_listener_order(listeners.copy(), speakers)[0] is None
+    pop.conversations(0.3, np.random.default_rng(8))
+    assert pop.in_listener_order(listeners, speakers)[0] is None
