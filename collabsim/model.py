@@ -439,10 +439,15 @@ class CollabModel(mesa.Model):
     def spread_information(self) -> None:
         """Word of mouth over the social network, and the agencies' public information."""
         cit = self.config.citizens
-        listeners, speakers = self.population.conversations(
-            cit.word_of_mouth_rate, self.stream("citizens.word_of_mouth"))
+        talk = self.population.talk(cit.word_of_mouth_rate, self.stream("citizens.word_of_mouth"))
         for service in self.services:
-            service.hear(listeners, speakers)
+            # a service that can work the conversations in listener order gets them so
+            # (the same result; city scale), any other in draw order
+            in_order = getattr(service, "hear_in_order", None)
+            if in_order is not None:
+                in_order(talk.order, talk.ordered_listeners, talk.ordered_speakers)
+            else:
+                service.hear(talk.listeners, talk.speakers)
             service.inform()
 
     def update_collaboration(self) -> None:

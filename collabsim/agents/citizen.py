@@ -23,7 +23,44 @@ import numpy as np
 
 from collabsim.choice import choose_with_uniforms
 
-__all__ = ["Citizen", "CitizenPopulation", "CitizenViews"]
+__all__ = ["Citizen", "CitizenPopulation", "CitizenViews", "Conversations"]
+
+
+class Conversations:
+    """One day's word-of-mouth conversations (:meth:`CitizenPopulation.talk`).
+
+    ``listeners`` and ``speakers`` are in draw order (what
+    :meth:`CitizenPopulation.conversations` returns); ``order`` is None, or at
+    city scale a stable sort of the conversations by block of listener, with
+    ``ordered_listeners = listeners[order]`` and ``ordered_speakers =
+    speakers[order]`` (the draw-order speakers are then put together only when
+    read). A service's word of mouth may work the conversations in ``order``
+    with the same result as in draw order, provided it takes its own
+    per-conversation draws in ``order`` too (``draws[order]``): every read
+    happens before the writes, and a listener heard twice keeps the value of its
+    last conversation either way (the sort is stable, and a listener's
+    conversations share its block).
+    """
+
+    __slots__ = ("_speakers", "listeners", "order", "ordered_listeners", "ordered_speakers")
+
+    def __init__(self, listeners: np.ndarray, speakers: np.ndarray | None,
+                 order: np.ndarray | None = None, ordered_listeners: np.ndarray | None = None,
+                 ordered_speakers: np.ndarray | None = None):
+        self.listeners = listeners
+        self._speakers = speakers
+        self.order = order
+        self.ordered_listeners = listeners if order is None else ordered_listeners
+        self.ordered_speakers = speakers if order is None else ordered_speakers
+
+    @property
+    def speakers(self) -> np.ndarray:
+        """The speakers in draw order (``speakers[i]`` is who ``listeners[i]`` heard)."""
+        if self._speakers is None:
+            sp = np.empty_like(self.ordered_speakers)
+            sp[self.order] = self.ordered_speakers
+            self._speakers = sp
+        return self._speakers
 
 
 class CitizenPopulation:
@@ -52,10 +89,10 @@ class CitizenPopulation:
         # listeners are sorted into blocks of 2**shift neighbouring citizens (at most
         # 65,536 blocks: a 16-bit key, which NumPy sorts stably by radix in O(k))
         self._block_shift = max(0, int(max(n - 1, 1)).bit_length() - 16)
-        self._in_order: tuple[np.ndarray, ...] | None = None
+        self._today: Conversations | None = None
 
     #: Conversations a day from which they are worked in listener order (see
-    #: :meth:`in_listener_order`); below it the state arrays sit in cache anyway.
+    #: :class:`Conversations`); below it the state arrays sit in cache anyway.
     ORDERED_FROM = 50_000
 
     def conversations(self, rate: float, rng: np.random.Generator
@@ -69,14 +106,37 @@ class CitizenPopulation:
         Returns:
             ``(listeners, speakers)`` index arrays of equal length.
         """
+        c = self.talk(rate, rng)
+        return c.listeners, c.speakers
+
+    def talk(self, rate: float, rng: np.random.Generator) -> Conversations:
+        """Today's conversations (:meth:`conversations`), kept in listener order at city scale.
+
+        The same draws and the same conversations; from :attr:`ORDERED_FROM` a
+        day the network's gathers are made in listener order (see
+        :class:`Conversations`) and the draw-order speakers only put together
+        if a service asks for them.
+        """
         k = int(rng.binomial(self.n, rate)) if rate > 0 else 0
-        self._in_order = None
+        self._today = None
         if k == 0 or self.indices.size == 0:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
+            return Conversations(empty, empty)
         listeners = rng.integers(0, self.n, k)
         if k >= self.ORDERED_FROM and self._all_tied and self._rows.ndim == 1:
-            return self._ordered_conversations(listeners, rng)
+            # At city scale each conversation's reads of the network (and the
+            # services' reads of the state arrays) miss the cache when made in the
+            # random order the listeners are drawn in; sorted stably by block of
+            # listener they run through memory nearly in sequence. Each conversation
+            # keeps its own draw: rng.random(k)[order].
+            order = np.argsort((listeners >> self._block_shift).astype(np.uint16),
+                               kind="stable")
+            ls = listeners[order]
+            rows = self._rows[ls].view(np.int32).reshape(-1, 2)
+            pick = (rng.random(listeners.size)[order] * rows[:, 1]).astype(np.int64)
+            ss = self.indices[rows[:, 0] + pick].astype(np.int64)
+            self._today = Conversations(listeners, None, order, ls, ss)
+            return self._today
         rows = self._rows[listeners]
         if rows.ndim == 1:
             rows = rows.view(np.int32).reshape(-1, 2)
@@ -86,46 +146,20 @@ class CitizenPopulation:
             listeners, rows, deg = listeners[keep], rows[keep], deg[keep]
         pick = (rng.random(listeners.size) * deg).astype(np.int64)
         speakers = self.indices[rows[:, 0] + pick].astype(np.int64)
-        return listeners, speakers
-
-    def _ordered_conversations(self, listeners: np.ndarray, rng: np.random.Generator
-                               ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`conversations` for a large day, its gathers made in listener order.
-
-        At city scale each conversation's reads of the network (and the services'
-        reads of the state arrays in :meth:`in_listener_order`) miss the cache when
-        made in the random order the listeners are drawn in. In ``order`` (a
-        stable sort by block of listener) they run through memory nearly in
-        sequence. Every value is the one the plain path computes for the same
-        conversation (the same draws: ``rng.random(k)[order]`` is each
-        conversation's own draw), put back in draw order for the result.
-        """
-        order = np.argsort((listeners >> self._block_shift).astype(np.uint16), kind="stable")
-        ls = listeners[order]
-        rows = self._rows[ls].view(np.int32).reshape(-1, 2)
-        pick = (rng.random(listeners.size)[order] * rows[:, 1]).astype(np.int64)
-        ss = self.indices[rows[:, 0] + pick].astype(np.int64)
-        speakers = np.empty_like(ss)
-        speakers[order] = ss
-        self._in_order = (listeners, speakers, order, ls, ss)
-        return listeners, speakers
+        return Conversations(listeners, speakers)
 
     def in_listener_order(self, listeners: np.ndarray, speakers: np.ndarray
                           ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         """Today's conversations in listener order: ``(order, listeners[order], speakers[order])``.
 
-        ``order`` is a stable sort of the conversations by block of listener, or
-        None (the draw order) for a day too small to gain from it or arrays that
-        are not today's conversations. A service's word of mouth may work the
-        conversations in this order with the same result as in draw order,
-        provided it takes its own per-conversation draws in ``order`` too
-        (``draws[order]``): every read happens before the writes, and a listener
-        heard twice keeps the value of its last conversation either way (the
-        sort is stable, and a listener's conversations share its block).
+        For the arrays :meth:`conversations` returned today at city scale; any
+        others (a smaller day, arrays made elsewhere) come back as given, with
+        ``order`` None. See :class:`Conversations` for what a service must do
+        to work them in this order.
         """
-        c = self._in_order
-        if c is not None and c[0] is listeners and c[1] is speakers:
-            return c[2], c[3], c[4]
+        c = self._today
+        if c is not None and c.listeners is listeners and c._speakers is speakers:
+            return c.order, c.ordered_listeners, c.ordered_speakers
         return None, listeners, speakers
 
     def sample(self, p: float, rng: np.random.Generator) -> np.ndarray:

@@ -1169,12 +1169,20 @@ class LicensingService:
         A listener whose tie knows the procedure learns it with probability
         ``procedure_transmission``; knowledge fades at ``forget_rate`` per day.
         """
+        self.hear_in_order(*self.model.population.in_listener_order(listeners, speakers))
+
+    def hear_in_order(self, order: np.ndarray | None, listeners: np.ndarray,
+                      speakers: np.ndarray) -> None:
+        """:meth:`hear` of conversations given in ``order`` (None: draw order).
+
+        The model passes a day's conversations in listener order at city scale
+        (:class:`~collabsim.agents.citizen.Conversations`); the result is the
+        same as in draw order: this day's draw of who learns the procedure is
+        taken in ``order`` too.
+        """
         if listeners.size == 0:
             return
         w = self.model.config.citizens.word_of_mouth_weight
-        # At city scale, in listener order (the same result, see in_listener_order).
-        order, listeners, speakers = self.model.population.in_listener_order(listeners,
-                                                                             speakers)
         # Each gather read once (at city scale every one is a cache miss per listener):
         # `a[i] = b + w·(t − b)` with `b = a[i]` is exactly `a[i] += w·(t − a[i])`.
         told_days = self.belief_days[speakers]  # fancy indexing: already a copy
@@ -1189,10 +1197,10 @@ class LicensingService:
         before += w * (self.belief_detect[speakers] - before)
         self.belief_detect[listeners] = before
         cit = self.model.config.citizens
-        told = self.model.stream("citizens.word_of_mouth.informed").random(listeners.size)
+        told = (self.model.stream("citizens.word_of_mouth.informed").random(listeners.size)
+                < cit.procedure_transmission)
         if order is not None:
-            told = told[order]
-        told = told < cit.procedure_transmission
+            told = told[order]  # each conversation's own draw (a bool gather: cheap)
         heard = self.informed[listeners]
         heard |= self.informed[speakers] & told
         self.informed[listeners] = heard

@@ -675,21 +675,27 @@ class MobilityService:
     # ----------------------------------------------------------- information
     def hear(self, listeners: np.ndarray, speakers: np.ndarray) -> None:
         """Word of mouth: perceived risk blends; once rules are announced, awareness spreads."""
+        self.hear_in_order(*self.model.population.in_listener_order(listeners, speakers))
+
+    def hear_in_order(self, order: np.ndarray | None, listeners: np.ndarray,
+                      speakers: np.ndarray) -> None:
+        """:meth:`hear` of conversations given in ``order`` (None: draw order).
+
+        The same result as in draw order (see
+        :class:`~collabsim.agents.citizen.Conversations`): the day's draw of who
+        becomes aware is taken in ``order`` too.
+        """
         if listeners.size == 0:
             return
         w = self.model.config.citizens.word_of_mouth_weight
-        # At city scale, in listener order (the same result, see in_listener_order).
-        order, listeners, speakers = self.model.population.in_listener_order(listeners,
-                                                                             speakers)
         self.belief_detect[listeners] += w * (self.belief_detect[speakers]
                                               - self.belief_detect[listeners])
         if not self.rules_announced(self.model.day):
             return  # nothing to tell before there are rules: the baseline stays stationary
         rng = self.model.stream("mobility.awareness")
-        told = rng.random(listeners.size)
+        told = rng.random(listeners.size) < self.params.awareness_transmission
         if order is not None:
-            told = told[order]
-        told = told < self.params.awareness_transmission
+            told = told[order]  # each conversation's own draw (a bool gather: cheap)
         self.aware[listeners] |= self.aware[speakers] & told
 
     def local_reach(self) -> float:

@@ -213,3 +213,51 @@ def test_conversations_in_order_match_draw_order(monkeypatch) -> None:
     assert pop.in_listener_order(listeners.copy(), speakers)[0] is None
     pop.conversations(0.3, np.random.default_rng(8))
     assert pop.in_listener_order(listeners, speakers)[0] is None
+
+
+def test_talk_puts_draw_order_together_only_when_read(monkeypatch) -> None:
+    from collabsim.agents.citizen import CitizenPopulation
+    from collabsim.network import build_social_network
+
+    n = 20_000
+    indptr, indices = build_social_network(n, "small_world", 6, 0.1, np.random.default_rng(2))
+    pop = CitizenPopulation(n, indptr, indices)
+    plain = pop.conversations(0.3, np.random.default_rng(11))
+    monkeypatch.setattr(CitizenPopulation, "ORDERED_FROM", 1)
+    talk = pop.talk(0.3, np.random.default_rng(11))
+    assert talk._speakers is None  # not put together yet
+    np.testing.assert_array_equal(talk.ordered_listeners, plain[0][talk.order])
+    np.testing.assert_array_equal(talk.ordered_speakers, plain[1][talk.order])
+    np.testing.assert_array_equal(talk.listeners, plain[0])
+    np.testing.assert_array_equal(talk.speakers, plain[1])
+    assert pop.in_listener_order(talk.listeners, talk.speakers)[0] is talk.order
+
+
+def test_a_service_without_ordered_hearing_gets_draw_order(monkeypatch) -> None:
+    """The model hands the day's conversations in draw order to a service that only has hear."""
+    from collabsim.agents.citizen import CitizenPopulation
+
+    monkeypatch.setattr(CitizenPopulation, "ORDERED_FROM", 1)
+    m = CollabModel("pbg", seed=1, n_citizens=2000, overrides={"burn_in_days": 0})
+    heard = []
+
+    class Listener:
+        def hear(self, listeners, speakers):
+            heard.append((listeners, speakers))
+
+        def inform(self):
+            pass
+
+        def step(self, day):
+            pass
+
+    m.services.append(Listener())
+    rng_state = m.stream("citizens.word_of_mouth").bit_generator.state
+    m.spread_information()
+    m.stream("citizens.word_of_mouth").bit_generator.state = rng_state
+    m.population._today = None
+    want = CitizenPopulation.conversations(m.population, m.config.citizens.word_of_mouth_rate,
+                                           m.stream("citizens.word_of_mouth"))
+    (got,) = heard
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
