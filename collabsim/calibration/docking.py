@@ -36,8 +36,8 @@ Two readings of time are offered for the ciw twin (``time_model``):
   arrive as a Poisson stream, sessions are slots at the continuous times the
   session credit crosses a whole number. It differs from the day step by the
   time a file spends in service at a desk (collabsim completes a ready file on
-  the day it is ready when capacity allows): :func:`expected_service_offset`
-  derives that offset, the comparison measures it.
+  the day it is ready when capacity allows) and by the instant a session is held:
+  :func:`expected_continuous_offset` derives that offset, the comparison measures it.
 
 Run ``python -m collabsim.calibration.docking spp_irt pbg`` for the comparison
 table (docs/calibration.md, "Docking against an independent queueing simulator").
@@ -78,7 +78,7 @@ __all__ = [
     "dock",
     "docked_overrides",
     "docked_scenario",
-    "expected_service_offset",
+    "expected_continuous_offset",
     "format_table",
     "main",
     "mmc_mean_sojourn",
@@ -999,25 +999,31 @@ def run_ciw(network: PipelineNetwork, seed: int, warmup_days: int, measure_days:
     return Measured(len(took) / measure_days * DAYS_PER_MONTH, mean, len(took), n_sub)
 
 
-def expected_service_offset(network: PipelineNetwork) -> float:
-    """Mean days the continuous reading adds per permit by officers' service (days).
+def expected_continuous_offset(network: PipelineNetwork) -> float:
+    """Mean days the continuous reading adds to a permit's processing time (days).
 
-    At light load collabsim completes a file at a desk the day it is ready, while
-    an officer-server holds it for a service time; the expected visits to each
-    desk stage times the mean service time at that desk (the mean of ``1/r_j``
-    over its officers) is the offset ``ciw (continuous) − collabsim`` of the mean
-    processing days, before queueing (which adds to it as desks fill).
+    Two terms, before queueing (which adds to them as desks fill):
+
+    * **officers' service**: collabsim completes a ready file at a desk the day it
+      is ready when capacity allows, an officer-server holds it for a service
+      time: the expected completions at each desk stage times the desk's mean
+      service time (the mean of ``1/r̄_j`` over its officers);
+    * **session instants**: a continuous session is held at the instant its credit
+      crosses the whole number, on average half-way through its day, and the file
+      moves on from that instant; the day step moves it on from the day itself:
+      ½ day per expected completion at a batched stage.
+
+    A completion count is that of a file which passes the stage: geometric, with
+    mean ``1/(1 − P(rework))``.
     """
     r = network.routing()
     total = 0.0
-    issue = network.issue_chance()
     for i, s in enumerate(network.stages):
         if s.batched:
+            total += 0.5 * r[i]["visits"]
             continue
-        rates = network.mean_rates(s.desk)
-        # completions of a file that passes: geometric, mean 1/(1 − P(rework))
-        total += r[i]["visits"] * float(np.mean(1.0 / rates))
-    return total if issue > 0 else float("nan")
+        total += r[i]["visits"] * float(np.mean(1.0 / network.mean_rates(s.desk)))
+    return total
 
 
 def mmc_mean_sojourn(arrival_rate: float, service_rate: float, servers: int) -> float:
@@ -1223,8 +1229,8 @@ def format_table(results: Sequence[DockingResult]) -> str:
                      f"{res.seconds.get('collabsim', 0):.1f} s, ciw "
                      f"{res.seconds.get('ciw', 0):.1f} s")
         if res.time_model == "continuous":
-            notes.append(f"{res.preset}: expected service offset (continuous − daily) "
-                         f"{expected_service_offset(res.network):.2f} days")
+            notes.append(f"{res.preset}: expected offset (continuous − daily) "
+                         f"{expected_continuous_offset(res.network):.2f} days")
     return "\n".join([*lines, "", *notes])
 
 
