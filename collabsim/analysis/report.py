@@ -312,12 +312,18 @@ def _findings_section(an: Analysis) -> str:
     res = an.results
     key = an.key_outcomes
     table = an.tables["scenario_summary"]
+    meta = "Mean over runs [95 % CI]."
+    pooled = an.tables.get("posterior_uncertainty")
+    if pooled is not None and not pooled.empty and not res.parameter_columns:
+        table = pooled  # one point per scenario: the means pooled over the draws
+        meta = ("Mean over the posterior draws [95 % CI holding parameter uncertainty and "
+                "noise] (Rubin's rules; see the posterior section).")
     wide = {}
     for o in key:
         part = table[table.metric == o]
         wide[outcome_label(o)] = {r["scenario"]: _ci(r["mean"], r["ci_low"], r["ci_high"])
                                   for _, r in part.iterrows()}
-    out = ("<h3>Outcomes per scenario</h3><p class=\"meta\">Mean over runs [95 % CI].</p>"
+    out = (f"<h3>Outcomes per scenario</h3><p class=\"meta\">{html.escape(meta)}</p>"
            + _table(pd.DataFrame.from_dict(wide, orient="index").reset_index(names="outcome")))
     ba = an.tables.get("before_after")
     if ba is not None and not ba.empty:

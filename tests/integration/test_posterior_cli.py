@@ -102,6 +102,18 @@ def test_compare_over_the_posterior_writes_every_table_with_the_split(posterior,
     assert post_entry["hash"] == load_posterior(posterior).hash
     assert [d["particle"] for d in post_entry["drawn"]] == list(drawn["posterior_particle"])
     assert set(post_entry["drawn"][0]["overrides"]) == {"pbg", "reg"}
+    # the report pools the outcomes over the draws and re-runs a run with its draw's values
+    capsys.readouterr()
+    rid = int(np.flatnonzero((runs.scenario == "reg") & (runs.posterior_draw == 1))[0])
+    html = out / "report.html"
+    assert main(["report", str(out), "-o", str(html), "--citizens", "2000",
+                 "--network-run", str(rid)]) == 0
+    text = html.read_text()
+    assert 'id="posterior"' in text and "Mean over the posterior draws" in text
+    assert text.count("from the parameters") >= 3  # the split, effects, differences
+    index = json.loads((out / "analysis" / "analysis.json").read_text())
+    assert index["posterior"]["draws"] == 2 and "network" in index["figures"]
+    assert not [n for n in index["notes"] if "network figure" in n]  # it reproduced
 
 
 def test_identical_particles_leave_no_parameter_variance(identical, tmp_path, capsys):
