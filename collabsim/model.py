@@ -158,7 +158,7 @@ class CollabModel(mesa.Model):
         g = self._draws.day_stream(name, self.day)
         k = int(g.binomial(self.population.n, c))
         cand = g.integers(0, self.population.n, k)
-        return np.unique(cand[g.random(k) * c < p])
+        return _sorted_unique(cand[g.random(k) * c < p])
 
     def build_agencies(self) -> None:
         """Create the agencies and the collaboration network between them."""
@@ -478,6 +478,17 @@ class CollabModel(mesa.Model):
 
 def _day(m: CollabModel) -> int:
     return m.day
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` of a 1-D integer array, by a plain sort (NumPy's hashing costs more)."""
+    s = np.sort(x)
+    if s.size < 2:
+        return s
+    first = np.empty(s.size, dtype=bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    return s[first]
 
 
 class _DataCollector(mesa.DataCollector):

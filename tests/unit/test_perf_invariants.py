@@ -261,3 +261,15 @@ def test_a_service_without_ordered_hearing_gets_draw_order(monkeypatch) -> None:
     (got,) = heard
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_sorted_unique_is_np_unique() -> None:
+    from collabsim.model import _sorted_unique
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 3, 10, 1000):
+        for hi in (1, 5, 10**6):
+            x = rng.integers(0, hi, n)
+            got, want = _sorted_unique(x), np.unique(x)
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype
