@@ -89,6 +89,7 @@ class CollabModel(mesa.Model):
         self.levy_target_per_year = (cfg.licensing.levy_annual_target * self.scale
                                      if cfg.licensing else 0.0)
         self.officer_time = np.zeros(self.officers.n)
+        self._officer_ids = np.arange(0)
         self.events: list[Event] = []
         self.timeline = Timeline(cfg)
         self.costs_today = dict.fromkeys(("staff", "campaigns", "interventions",
@@ -433,8 +434,11 @@ class CollabModel(mesa.Model):
         """Every officer chooses today's effort (vectorised logit); new hires train first."""
         self.officers.train(self.day, self.config.officers.training_days)
         commitment = np.array([a.commitment for a in self.agency_list])
-        self.officers.choose_efforts(
-            commitment, self.uniforms("officers.effort", np.arange(self.officers.n)))
+        ids = self._officer_ids
+        if ids.size != self.officers.n:  # np.arange(n), kept until officers are hired
+            ids = self._officer_ids = np.arange(self.officers.n)
+            ids.flags.writeable = False
+        self.officers.choose_efforts(commitment, self.uniforms("officers.effort", ids))
 
     def spread_information(self) -> None:
         """Word of mouth over the social network, and the agencies' public information."""
@@ -504,6 +508,7 @@ class _DataCollector(mesa.DataCollector):
     _SCALARS = (int, float, bool, str, type(None), np.generic)
 
     _fast: bool | None = None
+    _columns: tuple[dict, list] | None = None
 
     def collect(self, model):
         """Record today's value of every model reporter."""
@@ -516,8 +521,13 @@ class _DataCollector(mesa.DataCollector):
             return super().collect(model)
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        for var, reporter in self.model_reporters.items():
+        columns = self._columns
+        if columns is None or columns[0] is not self.model_vars:
+            # (reporter, its column's append), rebuilt if the columns are replaced
+            columns = self._columns = (self.model_vars, [
+                (r, self.model_vars[var].append) for var, r in self.model_reporters.items()])
+        scalars = self._SCALARS
+        for reporter, append in columns[1]:
             value = reporter(model)
-            self.model_vars[var].append(value if isinstance(value, self._SCALARS)
-                                        else deepcopy(value))
+            append(value if isinstance(value, scalars) else deepcopy(value))
         return None

@@ -709,16 +709,17 @@ class LicensingService:
         capacity = self.agency_capacity() + self.carry
         owner = table["agency"][f.stage[active]]
         order = np.lexsort((active, f.submitted[active], owner))  # oldest application first
-        active, owner = active[order], owner[order]
-        starts = np.searchsorted(owner, np.arange(len(capacity)))
-        ends = np.searchsorted(owner, np.arange(len(capacity)), side="right")
-        served = []
-        for a in range(len(capacity)):
-            waiting = ends[a] - starts[a]
-            k = min(int(capacity[a]), waiting)
+        active = active[order]
+        # each agency's files are a run of the sorted owners: its start and length
+        counts = np.bincount(owner, minlength=len(capacity)).tolist()
+        served, start, carry = [], 0, []
+        for cap, waiting in zip(capacity.tolist(), counts, strict=True):
+            k = min(int(cap), waiting)
             # unused capacity does not pile up beyond one file's worth
-            self.carry[a] = min(capacity[a] - k, 1.0) if k == waiting else capacity[a] - k
-            served.append(active[starts[a]: starts[a] + k])
+            carry.append(min(cap - k, 1.0) if k == waiting else cap - k)
+            served.append(active[start: start + k])
+            start += waiting
+        self.carry[:] = carry
         done = np.concatenate(served)
         if done.size:
             self.complete_stage(done, quality, day)

@@ -273,3 +273,26 @@ def test_sorted_unique_is_np_unique() -> None:
             got, want = _sorted_unique(x), np.unique(x)
             np.testing.assert_array_equal(got, want)
             assert got.dtype == want.dtype
+
+
+def test_kept_officer_ids_follow_hiring() -> None:
+    m = CollabModel("pbg", seed=1, n_citizens=2000, overrides={"burn_in_days": 0})
+    m.run(3)
+    n = m.officers.n
+    np.testing.assert_array_equal(m._officer_ids, np.arange(n))
+    agency = m.agency_list[0]
+    m.staff_desk(agency, agency.n_officers + 2, m.config.agencies[agency.key])
+    assert m.officers.n == n + 2
+    m.step()
+    np.testing.assert_array_equal(m._officer_ids, np.arange(n + 2))
+
+
+def test_collector_columns_follow_a_replaced_table() -> None:
+    m = CollabModel("pbg", seed=1, n_citizens=1000, overrides={"burn_in_days": 0})
+    m.run(3)
+    dc = m.datacollector
+    assert all(len(v) == 3 for v in dc.model_vars.values())
+    dc.model_vars = {k: [] for k in dc.model_vars}  # e.g. a reset of the records
+    m.step()
+    assert all(len(v) == 1 for v in dc.model_vars.values())
+    assert dc.model_vars["day"] == [3]
