@@ -523,11 +523,14 @@ class _DataCollector(mesa.DataCollector):
             self._collection_steps.append(model.time)
         columns = self._columns
         if columns is None or columns[0] is not self.model_vars:
-            # (reporter, its column's append), rebuilt if the columns are replaced
+            # (reporter, its column), rebuilt if the columns are replaced. The column
+            # lists themselves, not their bound ``append``: a deep copy of the model (a
+            # forked counterfactual) copies lists but not builtin methods, which would
+            # keep appending to the original's columns.
             columns = self._columns = (self.model_vars, [
-                (r, self.model_vars[var].append) for var, r in self.model_reporters.items()])
+                (r, self.model_vars[var]) for var, r in self.model_reporters.items()])
         scalars = self._SCALARS
-        for reporter, append in columns[1]:
+        for reporter, column in columns[1]:
             value = reporter(model)
-            append(value if isinstance(value, scalars) else deepcopy(value))
+            column.append(value if isinstance(value, scalars) else deepcopy(value))
         return None

@@ -74,3 +74,19 @@ def test_cost_effectiveness_known_answer():
     diffs = scenario_differences(_summaries(), "base")
     row = diffs[diffs.metric == "permits_issued_per_month_after"].iloc[0]
     assert row["difference"] == pytest.approx(0.5) and row["n"] == 4
+
+
+def test_a_deep_copied_model_records_into_its_own_table():
+    # A forked counterfactual is a deep copy: its data collector must append to its own
+    # columns, not to the original's (a builtin bound `list.append` survives deepcopy
+    # still bound to the original list).
+    import copy
+
+    from collabsim import CollabModel
+
+    m = CollabModel("spp_irt", seed=3, n_citizens=500, overrides={"burn_in_days": 0})
+    m.run(5)
+    fork = copy.deepcopy(m)
+    fork.run(3)
+    assert len(m.datacollector.get_model_vars_dataframe()) == 5
+    assert len(fork.datacollector.get_model_vars_dataframe()) == 8
