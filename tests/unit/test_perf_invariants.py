@@ -296,3 +296,18 @@ def test_collector_columns_follow_a_replaced_table() -> None:
     m.step()
     assert all(len(v) == 1 for v in dc.model_vars.values())
     assert dc.model_vars["day"] == [3]
+
+
+def test_a_deep_copied_model_records_into_its_own_columns() -> None:
+    """A forked model (copy.deepcopy, as counterfactuals fork) appends to its own table only."""
+    import copy
+
+    m = CollabModel("pbg", seed=1, n_citizens=1000, overrides={"burn_in_days": 0})
+    m.run(3)
+    fork = copy.deepcopy(m)
+    fork.run(2)
+    assert all(len(v) == 3 for v in m.datacollector.model_vars.values())
+    assert all(len(v) == 5 for v in fork.datacollector.model_vars.values())
+    m.run(1)
+    assert all(len(v) == 4 for v in m.datacollector.model_vars.values())
+    assert all(len(v) == 5 for v in fork.datacollector.model_vars.values())
