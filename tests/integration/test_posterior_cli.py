@@ -243,3 +243,22 @@ def test_a_real_calibration_output_carries_into_compare(tmp_path, capsys):
     assert drawn["overrides"]["pbg_repaired"] == {
         "licensing.permit_value": drawn["values"]["pbg_permit_value"]}
     capsys.readouterr()
+
+
+def test_the_shipped_posterior_carries_into_compare_of_both_presets(tmp_path, capsys):
+    # calibration/posterior/jambi is what the README and the tutorials point to
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parents[2] / "calibration" / "posterior" / "jambi"
+    post = load_posterior(shipped)
+    out = tmp_path / "shipped"
+    assert main(["compare", "spp_irt", "pbg", "--posterior", str(shipped), "--draws", "2",
+                 "--replications", "2", "--no-counterfactual", "--out", str(out),
+                 *FAST]) == 0
+    runs = pd.read_csv(out / "runs.csv")
+    table = pd.read_parquet(shipped / "posterior.parquet")
+    assert set(runs["posterior:beta_citizen"]) <= set(table["beta_citizen"])
+    assert runs["posterior_draw"].nunique() == 2
+    assert {"param_var", "noise_var", "param_share"} <= set(pd.read_csv(out / "compare.csv"))
+    assert post is not None
+    capsys.readouterr()
