@@ -40,7 +40,7 @@ def test_the_numbers_are_uniform():
     assert abs(np.corrcoef(v[1:], v[:-1])[0, 1]) < 0.1
 
 
-def small(mode: str, **extra) -> CollabModel:
+def small(mode: str, **extra: object) -> CollabModel:
     return CollabModel("pbg", seed=11, n_citizens=2000,
                        overrides={"random_numbers": mode, "burn_in_days": 60,
                                   "citizens.word_of_mouth_rate": 0.0, **extra})
@@ -61,11 +61,13 @@ def test_coupled_sample_reaches_a_subset_at_a_lower_rate():
 def test_one_changed_citizen_leaves_the_others_deciding_the_same_way(mode):
     """Fork a run, change one deliberating citizen's expectation, compare the next 60 days.
 
-    Word of mouth is off, so nobody hears of the change. With per-agent CRN only
-    that citizen (and the files it touches) can differ; with streams drawn in
-    sequence its different choice shifts everyone's later draws.
+    Nothing couples the citizens but the random numbers: word of mouth and public
+    information are off (no one hears of the change or of its effect on the published
+    waits) and the desks have ample capacity (one file fewer does not let another
+    through sooner). With per-agent CRN only that citizen can then differ; with
+    streams drawn in sequence its different choice shifts other files' later draws.
     """
-    start = small(mode)
+    start = small(mode, **{"citizens.outreach_rate": 0.0, "officers.productivity": 50.0})
     start.run(20)
     probe = copy.deepcopy(start)
     needing = np.flatnonzero(start.licensing.state == NEEDING)
