@@ -85,6 +85,7 @@ def plan(pairs: int, citizens: int, only: list[str] | None = None
     for name, (preset, change, kind) in PAIRS.items():
         if only and name not in only:
             continue
+        policy = at_start(preset, change[1]) if isinstance(change, tuple) else None
         for way in WAYS:
             mode = "stream" if way != "per-agent CRN" else "agent"
             for i in range(pairs):
@@ -94,8 +95,7 @@ def plan(pairs: int, citizens: int, only: list[str] | None = None
                 if isinstance(change, str):
                     arm_b = (change, base, s_b, citizens, kind)
                 elif isinstance(change, tuple):
-                    arm_b = (preset, {**base, **at_start(preset, change[1])}, s_b, citizens,
-                             kind)
+                    arm_b = (preset, {**base, **policy}, s_b, citizens, kind)
                 else:
                     arm_b = (preset, {**base, **change}, s_b, citizens, kind)
                 tasks.append((name, way, i, (preset, base, s_a, citizens, kind)))

@@ -27,7 +27,7 @@ import pandas as pd
 from collabsim import metrics
 from collabsim.agents import Agency, CitizenPopulation, CitizenViews, Officer, OfficerCorps
 from collabsim.interventions import Event, Timeline, daily_costs
-from collabsim.network import build_collaboration_network, build_social_network
+from collabsim.network import build_collaboration_network, build_social_network, sorted_unique
 from collabsim.rng import AgentDraws, entropy_seed, stream
 from collabsim.scenario import Scenario, ScenarioError, load_scenario
 from collabsim.services import SERVICES
@@ -159,7 +159,7 @@ class CollabModel(mesa.Model):
         g = self._draws.day_stream(name, self.day)
         k = int(g.binomial(self.population.n, c))
         cand = g.integers(0, self.population.n, k)
-        return _sorted_unique(cand[g.random(k) * c < p])
+        return sorted_unique(cand[g.random(k) * c < p])
 
     def build_agencies(self) -> None:
         """Create the agencies and the collaboration network between them."""
@@ -482,17 +482,6 @@ class CollabModel(mesa.Model):
 
 def _day(m: CollabModel) -> int:
     return m.day
-
-
-def _sorted_unique(x: np.ndarray) -> np.ndarray:
-    """``np.unique(x)`` of a 1-D integer array, by a plain sort (NumPy's hashing costs more)."""
-    s = np.sort(x)
-    if s.size < 2:
-        return s
-    first = np.empty(s.size, dtype=bool)
-    first[0] = True
-    np.not_equal(s[1:], s[:-1], out=first[1:])
-    return s[first]
 
 
 class _DataCollector(mesa.DataCollector):

@@ -120,13 +120,14 @@ def commitment_target(leader_commitment: float, tie_trusts: Iterable[float]) -> 
     return 0.5 * leader_commitment + 0.5 * mean_of(trusts)
 
 
-def _sorted_unique(keys: np.ndarray) -> np.ndarray:
-    """``np.unique(keys)`` for int64 keys, by a stable (Timsort) sort.
+def sorted_unique(keys: np.ndarray, kind: str | None = None) -> np.ndarray:
+    """``np.unique(keys)`` of a 1-D integer array, by a plain sort (NumPy's hashing costs more).
 
-    The same sorted values; the lattice's keys come nearly sorted, which Timsort
-    exploits: at 633,650 citizens 0.04 s against 3.5 s for ``np.unique``.
+    The same sorted values whatever ``kind``; ``"stable"`` (Timsort) suits keys that come
+    nearly sorted, such as the lattice's: at 633,650 citizens 0.04 s against 3.5 s for
+    ``np.unique``.
     """
-    s = np.sort(keys, kind="stable")
+    s = np.sort(keys, kind=kind)
     if s.size < 2:
         return s
     first = np.empty(s.size, dtype=bool)
@@ -139,7 +140,7 @@ def _csr(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric CSR adjacency from an edge list (self-loops and repeated ties dropped)."""
     keep = u != v
     lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
-    pairs = _sorted_unique(lo.astype(np.int64) * n + hi)
+    pairs = sorted_unique(lo.astype(np.int64) * n + hi, kind="stable")
     u = pairs // n
     v = pairs - u * n  # pairs % n, cheaper
     src = np.concatenate([u, v])

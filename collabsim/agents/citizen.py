@@ -22,6 +22,7 @@ import mesa
 import numpy as np
 
 from collabsim.choice import choose_with_uniforms
+from collabsim.network import sorted_unique
 
 __all__ = ["Citizen", "CitizenPopulation", "CitizenViews", "Conversations"]
 
@@ -167,14 +168,7 @@ class CitizenPopulation:
         k = int(rng.binomial(self.n, min(max(p, 0.0), 1.0))) if p > 0 else 0
         if not k:
             return np.zeros(0, dtype=np.int64)
-        # np.unique's result, by a plain sort (np.unique's hashing costs more here)
-        hits = np.sort(rng.integers(0, self.n, k))
-        if k > 1:
-            first = np.empty(k, dtype=bool)
-            first[0] = True
-            np.not_equal(hits[1:], hits[:-1], out=first[1:])
-            hits = hits[first]
-        return hits
+        return sorted_unique(rng.integers(0, self.n, k))
 
 
 class CitizenViews(Sequence):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from scipy import stats
 
 from tests.integration.licensing_facts import (
-    ALPHA,
     APPS,
     LEVY,
+    assert_before_window_at_steady_state,
     below,
     collaboration_rise,
     effects,
@@ -19,16 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_before_window_is_at_steady_state():
-    preset = "pbg"
-    # Never-joint runs: after − before is seed noise, not warm-up (burn-in, DESIGN §3):
-    # no consistent drift across seeds (two-sided Wilcoxon p > 0.01) and a mean change
-    # under 8 % of the level (without the burn-in SPP-IRT drifted +8 % and PBG −11 %).
-    c = effects(preset).pairs.query("arm == 'counterfactual'")
-    for m in ("applications_submitted_per_month", "permits_issued_per_month"):
-        d = c[f"{m}_after"] - c[f"{m}_before"]
-        p = stats.wilcoxon(d).pvalue
-        rel = abs(d.mean()) / c[f"{m}_before"].mean()
-        assert p > ALPHA and rel < 0.08, (preset, m, d.mean(), p)
+    assert_before_window_at_steady_state("pbg")
 
 
 # -------------------------------------------------------------- fact 2

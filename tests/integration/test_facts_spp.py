@@ -17,6 +17,7 @@ from tests.integration.licensing_facts import (
     NO_DRIVERS,
     PERMITS,
     ROOT_SEED,
+    assert_before_window_at_steady_state,
     collaboration_rise,
     effects,
     factual,
@@ -38,16 +39,7 @@ def test_counterfactual_pairs_share_the_before_window():
 
 
 def test_the_before_window_is_at_steady_state():
-    preset = "spp_irt"
-    # Never-joint runs: after − before is seed noise, not warm-up (burn-in, DESIGN §3):
-    # no consistent drift across seeds (two-sided Wilcoxon p > 0.01) and a mean change
-    # under 8 % of the level (without the burn-in SPP-IRT drifted +8 % and PBG −11 %).
-    c = effects(preset).pairs.query("arm == 'counterfactual'")
-    for m in ("applications_submitted_per_month", "permits_issued_per_month"):
-        d = c[f"{m}_after"] - c[f"{m}_before"]
-        p = stats.wilcoxon(d).pvalue
-        rel = abs(d.mean()) / c[f"{m}_before"].mean()
-        assert p > ALPHA and rel < 0.08, (preset, m, d.mean(), p)
+    assert_before_window_at_steady_state("spp_irt")
 
 
 def test_placebo_a_joint_arrangement_without_drivers_or_new_rules_changes_nothing():

@@ -264,7 +264,7 @@ def test_a_service_without_ordered_hearing_gets_draw_order(monkeypatch) -> None:
 
 
 def test_sorted_unique_is_np_unique() -> None:
-    from collabsim.model import _sorted_unique
+    from collabsim.network import sorted_unique as _sorted_unique
 
     rng = np.random.default_rng(3)
     for n in (0, 1, 2, 3, 10, 1000):
