@@ -517,6 +517,15 @@ def posterior_effect_table(pairs: pd.DataFrame, metrics: Sequence[str] = EFFECT_
                                        *POSTERIOR_COLUMNS])
 
 
+def _against_baseline(summaries: pd.DataFrame, baseline: str, draw: str):
+    """``(name, its runs, the baseline's runs)`` per other scenario, indexed by draw, replicate."""
+    keys = [draw, "replicate"]
+    base = summaries[summaries.scenario == baseline].set_index(keys)
+    for name in summaries.scenario.unique():
+        if name != baseline:
+            yield name, summaries[summaries.scenario == name].set_index(keys), base
+
+
 def posterior_differences(summaries: pd.DataFrame, baseline: str,
                           metrics: Sequence[str] = DIFFERENCE_METRICS,
                           draw: str = DRAW) -> pd.DataFrame:
@@ -525,13 +534,8 @@ def posterior_differences(summaries: pd.DataFrame, baseline: str,
     Returns:
         The columns of :func:`scenario_differences`, then :data:`POSTERIOR_COLUMNS`.
     """
-    keys = [draw, "replicate"]
-    base = summaries[summaries.scenario == baseline].set_index(keys)
     rows = []
-    for name in summaries.scenario.unique():
-        if name == baseline:
-            continue
-        other = summaries[summaries.scenario == name].set_index(keys)
+    for name, other, base in _against_baseline(summaries, baseline, draw):
         for m in metrics:
             if m not in summaries or not np.isfinite(other[m].to_numpy(dtype=float)).any():
                 continue
@@ -568,13 +572,8 @@ def posterior_cost_effectiveness(summaries: pd.DataFrame, baseline: str,
         Long table: scenario, baseline, measure, extra_effect, extra_cost, ratio,
         ci_low, ci_high, n, then :data:`POSTERIOR_COLUMNS`.
     """
-    keys = [draw, "replicate"]
-    base = summaries[summaries.scenario == baseline].set_index(keys)
     rows = []
-    for name in summaries.scenario.unique():
-        if name == baseline:
-            continue
-        other = summaries[summaries.scenario == name].set_index(keys)
+    for name, other, base in _against_baseline(summaries, baseline, draw):
         for measure, eff, cost, sign, unit in COST_MEASURES:
             if eff not in summaries or cost not in summaries:
                 continue
