@@ -264,6 +264,9 @@ class CollabModel(mesa.Model):
             params = self.service_params(service.name, new)
             if params is not None:
                 service.reconfigure(params)
+        # the officers' choice and output read their parameters each day (effort cost,
+        # recognition and intrinsic weights, productivity); the spreads act at hiring
+        self.officers.params = new.officers
         self.config = new
         self.levy_target_per_year = (new.licensing.levy_annual_target * self.scale
                                      if new.licensing else 0.0)
