@@ -182,6 +182,55 @@ def run_pair(scenario: Scenario, seed: int, steps: int | None = None,
             result_of(twin, scenario.collaboration_start))
 
 
+def run_forked(scenario: Scenario | str | Path, seed: int,
+               variants: Mapping[Any, Mapping[str, Any]], day: int | None = None,
+               steps: int | None = None, n_citizens: int | None = None) -> dict[str, Any]:
+    """Runs that share one history up to ``day``, then each makes its own changes.
+
+    The model runs once to ``day`` (burn-in and every draw shared); each variant
+    is a copy of it taken that morning, whose changes (dotted key paths to
+    values, as ``--set`` takes them; empty: none) are an intervention on ``day``
+    through the model's one door (:meth:`CollabModel.reconfigure
+    <collabsim.model.CollabModel.reconfigure>`). Each result is bit-identical to
+    a separate run of ``scenario`` with that intervention on the same seed (a
+    test pins this) at a fraction of the cost: the paired differences are
+    effects from the one steady state, on common random numbers.
+
+    Args:
+        scenario: A Scenario, preset name or TOML path.
+        seed: The seed every variant shares.
+        variants: Name to changes made on ``day``.
+        day: The day the variants part (default: the collaboration start).
+        steps: Days per run (default: the scenario's).
+        n_citizens: Number of citizens (default: the scenario's).
+
+    Returns:
+        Name to :class:`~collabsim.runner.RunResult`, summarised on the
+        scenario's windows.
+    """
+    import copy
+
+    from collabsim.interventions import with_interventions
+    from collabsim.model import CollabModel  # the model layer; imported late
+    from collabsim.runner import result_of
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    model = CollabModel(sc, seed=seed, n_citizens=n_citizens)
+    total = int(steps if steps is not None else model.config.steps)
+    fork = min(sc.collaboration_start if day is None else int(day), total)
+    model.run(fork)
+    out = {}
+    for name, changes in variants.items():
+        twin = copy.deepcopy(model)
+        if changes:
+            twin.config = with_interventions(
+                twin.config, [{"day": fork, "label": str(name), "set": dict(changes)}])
+            twin.timeline.interventions.append(twin.config.interventions[-1])
+        twin.run(total - fork)
+        out[name] = result_of(twin, sc.collaboration_start)
+    return out
+
+
 def collaboration_effects(scenario: Scenario | str | Path, replications: int = 20,
                           root_seed: int = 0, overrides: Mapping[str, Any] | None = None,
                           n_citizens: int | None = None, steps: int | None = None,

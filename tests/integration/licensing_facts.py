@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from collabsim.effects import collaboration_effects
+from collabsim.effects import collaboration_effects, run_forked
 from collabsim.rng import replicate_seeds
 from collabsim.runner import run
 from collabsim.scenario import load_scenario
@@ -118,20 +118,28 @@ def factual(preset: str, overrides: tuple = (), steps: int | None = None) -> pd.
 
 
 @cache
-def siloed(preset: str, base: tuple = (), change: tuple = ()) -> pd.DataFrame:
-    """The siloed year (day 0 to the collaboration start) with ``change`` made on day 0.
+def siloed(preset: str, changes: tuple = ()) -> dict[tuple, pd.DataFrame]:
+    """The siloed year (day 0 to the collaboration start), unchanged and with each change.
 
-    The change is an intervention on day 0, after the common burn-in: both arms
-    start the year from the same steady state on the same seed, so the paired
-    difference is the change's effect over the year (fact 6), not a different
-    history of the burn-in.
+    Each change is an intervention on day 0, after the common burn-in: every arm
+    is a copy of one run taken that morning (:func:`collabsim.effects.run_forked`,
+    bit-identical to a separate run with the intervention), so all start the
+    year from the same steady state on the same seed and the paired difference
+    is the change's effect over the year (fact 6), not a different history of
+    the burn-in. A mechanism-off twin is an arm too (its switch made on day 0 in
+    both of its arms).
+
+    Returns:
+        Change (``()`` for none) to summaries, one row per seed.
     """
-    overrides = dict(base)
-    if change:
-        overrides["interventions"] = [{"day": 0, "label": "fact 6 change", "set": dict(change)}]
-    rows = [run(preset, seed, steps=load_scenario(preset).collaboration_start,
-                n_citizens=N_CITIZENS, overrides=overrides or None).summary for seed in SEEDS]
-    return pd.DataFrame(rows, index=SEEDS)
+    sc = load_scenario(preset)
+    arms = {(): {}, **{c: dict(c) for c in changes}}
+    rows: dict[tuple, list] = {c: [] for c in arms}
+    for seed in SEEDS:
+        for c, res in run_forked(sc, seed, arms, day=0, steps=sc.collaboration_start,
+                                 n_citizens=N_CITIZENS).items():
+            rows[c].append(res.summary)
+    return {c: pd.DataFrame(r, index=SEEDS) for c, r in rows.items()}
 
 
 def key(d: dict) -> tuple:
@@ -167,12 +175,45 @@ def repaired(factor: str) -> dict:
     return {f"agencies.{k}.{factor}": getattr(a, factor) for k, a in rep.agencies.items()}
 
 
+LEVELS = tuple((a, b, c) for a in (False, True) for b in (False, True) for c in (False, True))
+
+#: Fact 3's mechanism-off twin: no legal risk in charging without the rule, and everyone
+#: pays. With commitment and resources repaired and no regulation it is the factorial's
+#: cell (True, True, False) with this switched on as well.
+LEVY_TWIN = {"licensing.unregulated.challenge_risk": 0.0,
+             "licensing.unregulated.audit_risk": 1.0,
+             "licensing.unregulated.unpaid_share": 0.0}
+
+
+@cache
+def factorial() -> dict[tuple[bool, bool, bool] | str, pd.DataFrame]:
+    """The 2 × 2 × 2 factorial of pbg's and pbg_repaired's conditions (fact 3).
+
+    Every cell is a copy of the one pbg run per seed, taken on the collaboration
+    start with its conditions repaired that day (:func:`collabsim.effects.run_forked`):
+    the cells share the siloed steady state and every draw before it, so a
+    factor's paired difference is what repairing it as the collaboration begins
+    does, from a common steady state. One more arm, ``"levy twin"``: the cell
+    without the regulation (True, True, False) with :data:`LEVY_TWIN`.
+    """
+    arms: dict = {}
+    for levels in LEVELS:
+        overrides: dict = {}
+        for factor, fixed in zip(FACTORS, levels, strict=True):
+            if fixed:
+                overrides.update(repaired(factor))
+        arms[levels] = overrides
+    arms["levy twin"] = {**arms[(True, True, False)], **LEVY_TWIN}
+    rows: dict = {name: [] for name in arms}
+    for seed in SEEDS:
+        for name, res in run_forked("pbg", seed, arms, n_citizens=N_CITIZENS).items():
+            rows[name].append(res.summary)
+    return {name: pd.DataFrame(r, index=SEEDS) for name, r in rows.items()}
+
+
 def cell(levels: tuple[bool, bool, bool]) -> pd.DataFrame:
-    overrides: dict = {}
-    for factor, fixed in zip(FACTORS, levels, strict=True):
-        if fixed:
-            overrides.update(repaired(factor))
-    return factual("pbg", key(overrides))
+    """Summaries of one cell of :func:`factorial` (one row per seed)."""
+    return factorial()[levels]
 
 
 #: Inputs no fact names, each moved by the same factor (±20 %).

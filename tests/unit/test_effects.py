@@ -11,6 +11,7 @@ from collabsim.effects import (
     cost_effectiveness,
     never_joint,
     paired_difference,
+    run_forked,
     run_pair,
     scenario_differences,
 )
@@ -52,6 +53,23 @@ def test_the_forked_counterfactual_is_the_separate_never_joint_run():
     pd.testing.assert_frame_equal(factual.timeseries.iloc[pre], twin.timeseries.iloc[pre])
     assert not factual.timeseries.iloc[sc.collaboration_start:].equals(
         twin.timeseries.iloc[sc.collaboration_start:])
+
+
+def test_a_forked_variant_is_the_separate_run_with_its_intervention():
+    sc = load_scenario("pbg", SMALL)
+    change = {"agencies.pupr.leader_commitment": 0.8, "officers.recognition_weight": 0.2}
+    out = run_forked(sc, seed=9, variants={"same": {}, "changed": change}, day=30,
+                     n_citizens=800)
+    alone = run(load_scenario(sc, {"interventions": [
+        {"day": 30, "label": "changed", "set": change}]}), 9, n_citizens=800)
+    pd.testing.assert_frame_equal(out["changed"].timeseries, alone.timeseries)
+    assert out["changed"].summary == pytest.approx(alone.summary, nan_ok=True)
+    pd.testing.assert_frame_equal(out["same"].timeseries, run(sc, 9, n_citizens=800).timeseries)
+    # the arms part on day 30, not before
+    pre = slice(0, 30)
+    pd.testing.assert_frame_equal(out["same"].timeseries.iloc[pre],
+                                  out["changed"].timeseries.iloc[pre])
+    assert not out["same"].timeseries.iloc[30:].equals(out["changed"].timeseries.iloc[30:])
 
 
 def _summaries() -> pd.DataFrame:
