@@ -20,7 +20,6 @@ from tests.integration.licensing_facts import (
     assert_before_window_at_steady_state,
     collaboration_rise,
     effects,
-    factual,
     key,
     moved_effects,
 )
@@ -54,8 +53,9 @@ def test_placebo_a_joint_arrangement_without_drivers_or_new_rules_changes_nothin
 
 
 def test_seed_noise_alone_is_not_an_effect():
-    # A preset against itself on another root seed (two-sided Mann–Whitney).
-    a = factual("spp_irt")[PERMITS]
+    # A preset against itself on another root seed (two-sided Mann–Whitney); the factual arm
+    # of the forked pairs is the plain run on each seed (tests/unit/test_effects.py)
+    a = effects("spp_irt").pairs.query("arm == 'factual'")[PERMITS]
     other = [run("spp_irt", s, n_citizens=N_CITIZENS).summary[PERMITS]
              for s in replicate_seeds(ROOT_SEED + 1, N_REPS)]
     assert stats.mannwhitneyu(a, other).pvalue > ALPHA
