@@ -130,7 +130,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Run or resume a calibration; write the posterior and the validation table."""
     from collabsim.calibration.spec import load_calibration
 
-    cal = load_calibration(args.spec)
+    cut = {k: v for k, v in (("replications", args.replications),
+                             ("n_citizens", args.citizens)) if v is not None}
+    cal = load_calibration(args.spec, changes=cut)
     settings = cal.spec.abc
     budget = args.budget or settings.budget
     generations = args.max_generations or settings.max_generations
@@ -262,6 +264,11 @@ def register(sub: Any) -> None:
                    help="particles per generation (default: the spec's)")
     p.add_argument("--predictive-draws", type=_positive, default=None, metavar="N",
                    help="posterior draws run for the validation table (default: the spec's)")
+    p.add_argument("--replications", type=_positive, default=None, metavar="N",
+                   help="runs per particle and scenario (default: the spec's; the cut is "
+                        "recorded, and continuing needs the same)")
+    p.add_argument("--citizens", type=_positive, default=None, metavar="N",
+                   help="citizens per run (default: the spec's n_citizens; recorded likewise)")
     p.add_argument("--dry-run", action="store_true", help="check the spec; run nothing")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_calibrate)

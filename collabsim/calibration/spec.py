@@ -347,13 +347,17 @@ def _read_spec(source: str | Path) -> tuple[dict[str, Any], Path]:
 
 
 def load_calibration(source: str | Path | Mapping[str, Any], *,
-                     base_dir: str | Path | None = None) -> Calibration:
+                     base_dir: str | Path | None = None,
+                     changes: Mapping[str, Any] | None = None) -> Calibration:
     """Load and check a calibration spec and its patterns, reporting every problem at once.
 
     Args:
         source: A TOML path, the name of a shipped spec (``"jambi"``), or the spec as a dict.
         base_dir: Where the patterns file and scenario paths are looked up (default:
             the spec file's directory; the shipped folder for a dict).
+        changes: Top-level keys replaced before the spec is checked (the command
+            line's cut: ``replications``, ``n_citizens``); they are part of the
+            spec's hash, so a calibration continues only with the same cut.
 
     Returns:
         The checked :class:`Calibration`.
@@ -370,6 +374,8 @@ def load_calibration(source: str | Path | Mapping[str, Any], *,
         raw, path = _read_spec(source)
         origin = str(path)
         where = Path(base_dir) if base_dir is not None else path.parent
+    if changes:
+        raw = {**raw, **changes}
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:

@@ -68,8 +68,10 @@ def test_killed_calibration_continues(tmp_path):
 @pytest.mark.slow
 def test_calibrate_shipped_spec_tiny_budget(tmp_path, capsys):
     out = tmp_path / "cal"
+    # the shipped spec, cut on the command line (one replication at 300 citizens per particle)
     args = ["calibrate", "jambi", "--out", str(out), "--sequential", "--population-size", "2",
-            "--budget", "40", "--max-generations", "1", "--predictive-draws", "2", "--quiet"]
+            "--budget", "20", "--max-generations", "1", "--predictive-draws", "2", "--quiet",
+            "--replications", "1", "--citizens", "300"]
     assert main(args) == 0
     post = pd.read_parquet(out / "posterior.parquet")
     assert len(post) == 2
@@ -81,8 +83,12 @@ def test_calibrate_shipped_spec_tiny_budget(tmp_path, capsys):
             "met", "source"} <= set(val)
     assert (out / "posterior_marginals.png").stat().st_size > 0
     manifest = json.loads((out / "calibration.json").read_text())
-    assert manifest["generations"] == 1 and manifest["abc_runs"] <= 40
+    assert manifest["generations"] == 1 and manifest["abc_runs"] <= 20
+    assert (manifest["spec"]["replications"], manifest["spec"]["n_citizens"]) == (1, 300)
     capsys.readouterr()
+    # continuing needs the same cut: without it the directory holds another spec
+    assert main(args[:-4]) == 2
+    assert "holds a calibration of another spec" in capsys.readouterr().err
     # another spec (here: another root seed) into the same directory is refused in one line
     import shutil
 
