@@ -39,7 +39,10 @@ from collabsim.runner import mean_ci, run
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fact5")]  # one module fixture
 
 ROOT_SEED = 2026
-N_REPLICATIONS = 20
+#: Ten pairs: the smallest one-sided Wilcoxon p is 9.8e-4 < ALPHA, and on common random
+#: numbers every effect sits many standard deviations of its paired differences above its
+#: margin (20 pairs: compliance +0.0139, 95 % CI [0.0135, 0.0143] against the margin 0.01).
+N_REPLICATIONS = 10
 N_CITIZENS = 10_000
 ALPHA = 0.01
 MI, AW, CO = ("mobility_index_enforcement", "awareness_rate_enforcement",
