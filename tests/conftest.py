@@ -34,6 +34,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 _SHARED_SCOPES = ("class", "module", "package")
 
+#: Modules without ``slow`` tests that still take 15 s or more in all (seconds on two busy
+#: cores, 2026-12-02): scheduled right after the slow ones, so that the last files the
+#: workers pick up are short and both finish together (longest work first).
+HEAVY_MODULES = (
+    "tests/integration/test_tutorials.py",        # ~90: three notebooks executed
+    "tests/integration/test_shipped_specs.py",    # ~90: every spec swept, analysed, reported
+    "tests/integration/test_bench_quick.py",      # ~45: make bench --quick
+    "tests/integration/test_viz_browser.py",      # ~40: Chromium against the Solara server
+    "tests/integration/test_calibrate.py",        # ~45: ABC of the shipped spec, cut small
+    "tests/integration/test_posterior_cli.py",    # ~30
+    "tests/integration/test_viz_compare.py",      # ~30
+    "tests/integration/test_dask_cluster.py",     # ~27: a scheduler and worker processes
+    "tests/integration/test_sweep.py",            # ~25
+    "tests/integration/test_analyze_cli.py",      # ~23
+    "tests/integration/test_report.py",           # ~19
+    "tests/integration/test_viz.py",              # ~18
+)
+
 
 @pytest.hookimpl(tryfirst=True)  # before xdist adds the group to the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -44,8 +62,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     computed once. (``--dist loadgroup`` with ``xdist_group`` marks did not keep
     a group on one worker with the installed pytest-xdist: a module's fixture was
     computed on both; the marks are kept for ``loadgroup`` users.) Modules
-    holding ``slow`` tests run first, then modules with shared fixtures, so the
-    workers finish together.
+    holding ``slow`` tests run first, then :data:`HEAVY_MODULES`, then modules
+    with shared fixtures, so the workers finish together.
     """
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
@@ -60,7 +78,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(module(item)))
     slow = {module(it) for it in items if it.get_closest_marker("slow")}
     grouped = {module(it) for it in items if it.get_closest_marker("xdist_group")}
-    items.sort(key=lambda it: 0 if module(it) in slow else 1 if module(it) in grouped else 2)
+
+    def rank(it: pytest.Item) -> tuple[int, int]:
+        m = module(it)
+        if m in slow:
+            return 0, 0
+        if m in HEAVY_MODULES:
+            return 1, HEAVY_MODULES.index(m)
+        return (2 if m in grouped else 3), 0
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ set-up never passes as a skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -206,6 +207,7 @@ def _card(page, key: str) -> dict[str, float]:
 
 @pytest.mark.browser
 def test_compare_mode_and_indonesian_in_chromium(jcoc_url, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -239,13 +241,22 @@ def test_compare_mode_and_indonesian_in_chromium(jcoc_url, tmp_path):
             # Bahasa Indonesia: the switch in the app bar; the run goes on
             page.get_by_role("button", name="Bahasa Indonesia").click()
             page.get_by_text("Hari 42 dari 120").wait_for(timeout=20_000)
+            indonesian = ["Bandingkan: dasar vs varian", "Apa yang saya lihat?", "Langkah",
+                          "Jaringan kolaborasi antarinstansi", "Kesadaran aturan", "Dasar",
+                          "hari 30: pengaturan kerja bersama dimulai"]
+            english = ["What am I looking at?", "Step", "Agency collaboration network",
+                       "the joint arrangement starts", "Baseline"]
+            # the panels re-render one after another (on a loaded machine the day counter can
+            # be ahead of the help panel): wait until the page is all Indonesian, then check
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_function(
+                    "([yes, no]) => { const t = document.body.innerText;"
+                    " return yes.every(w => t.includes(w)) && !no.some(w => t.includes(w)); }",
+                    arg=[indonesian, english], timeout=20_000)
             body = page.locator("body").inner_text()
-            for word in ("Bandingkan: dasar vs varian", "Apa yang saya lihat?", "Langkah",
-                         "Jaringan kolaborasi antarinstansi", "Kesadaran aturan", "Dasar",
-                         "hari 30: pengaturan kerja bersama dimulai"):
+            for word in indonesian:
                 assert word in body, word
-            for word in ("What am I looking at?", "Step", "Agency collaboration network",
-                         "the joint arrangement starts", "Baseline"):
+            for word in english:
                 assert word not in body, word
             page.get_by_role("button", name="Langkah").click()
             page.get_by_text("Hari 49 dari 120").wait_for(timeout=30_000)
