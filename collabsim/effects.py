@@ -184,7 +184,7 @@ def run_pair(scenario: Scenario, seed: int, steps: int | None = None,
 
 def run_forked(scenario: Scenario | str | Path, seed: int,
                variants: Mapping[Any, Mapping[str, Any]], day: int | None = None,
-               steps: int | None = None, n_citizens: int | None = None) -> dict[str, Any]:
+               steps: int | None = None, n_citizens: int | None = None) -> dict[Any, Any]:
     """Runs that share one history up to ``day``, then each makes its own changes.
 
     The model runs once to ``day`` (burn-in and every draw shared); each variant
