@@ -248,7 +248,8 @@ class CollabModel(mesa.Model):
     def reconfigure(self, new: Scenario) -> None:
         """Carry a changed scenario into the running model (the interventions' one door).
 
-        Values read from the configuration each day take effect by replacing it;
+        Values read from the configuration each day take effect by replacing it
+        (the officers' ``[officers]`` parameters too, which the corps holds);
         state-bearing ones move the running state: an agency's attributes, its
         leader's commitment (the agency's commitment shifts by the same amount),
         staff competence (its officers' competence shifts), desk officers and
