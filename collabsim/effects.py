@@ -21,7 +21,7 @@ split into parameter uncertainty (between draws) and stochastic noise (within dr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,34 @@ def effect_table(pairs: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
                                        "ci_low", "ci_high", "p_value", "n", "relative"])
 
 
+def _forks(scenario: Scenario, seed: int, edits: Mapping[Any, Callable[[Any], None] | None],
+           day: int | None, steps: int | None, n_citizens: int | None) -> dict[Any, Any]:
+    """One run to ``day``, then one arm per edit: a copy of it with the edit made that morning.
+
+    The last arm goes on with the run itself (no copy needed); an edit of ``None``
+    changes nothing. Returns name to :class:`~collabsim.runner.RunResult`, each
+    summarised on the scenario's windows.
+    """
+    import copy
+
+    from collabsim.model import CollabModel  # the model layer; imported late
+    from collabsim.runner import result_of
+
+    model = CollabModel(scenario, seed=seed, n_citizens=n_citizens)
+    total = int(steps if steps is not None else model.config.steps)
+    fork = min(scenario.collaboration_start if day is None else int(day), total)
+    model.run(fork)
+    arms = list(edits.items())
+    out = {}
+    for k, (name, edit) in enumerate(arms):
+        arm = model if k == len(arms) - 1 else copy.deepcopy(model)
+        if edit is not None:
+            edit(arm)
+        arm.run(total - fork)
+        out[name] = result_of(arm, scenario.collaboration_start)
+    return out
+
+
 def run_pair(scenario: Scenario, seed: int, steps: int | None = None,
              n_citizens: int | None = None) -> tuple[Any, Any]:
     """A run and its never-joint counterfactual, forked at the collaboration start.
@@ -165,21 +193,12 @@ def run_pair(scenario: Scenario, seed: int, steps: int | None = None,
         ``(factual, counterfactual)`` :class:`~collabsim.runner.RunResult`, both
         summarised on the factual run's windows.
     """
-    import copy
+    def switch_off(model: Any) -> None:
+        model.config = never_joint(model.config)
 
-    from collabsim.model import CollabModel  # the model layer; imported late
-    from collabsim.runner import result_of
-
-    model = CollabModel(scenario, seed=seed, n_citizens=n_citizens)
-    total = int(steps if steps is not None else model.config.steps)
-    start = min(scenario.collaboration_start, total)
-    model.run(start)
-    twin = copy.deepcopy(model)
-    twin.config = never_joint(twin.config)
-    model.run(total - start)
-    twin.run(total - start)
-    return (result_of(model, scenario.collaboration_start),
-            result_of(twin, scenario.collaboration_start))
+    out = _forks(scenario, seed, {"counterfactual": switch_off, "factual": None}, None, steps,
+                 n_citizens)
+    return out["factual"], out["counterfactual"]
 
 
 def run_forked(scenario: Scenario | str | Path, seed: int,
@@ -208,27 +227,18 @@ def run_forked(scenario: Scenario | str | Path, seed: int,
         Name to :class:`~collabsim.runner.RunResult`, summarised on the
         scenario's windows.
     """
-    import copy
-
     from collabsim.interventions import with_interventions
-    from collabsim.model import CollabModel  # the model layer; imported late
-    from collabsim.runner import result_of
+
+    def intervene(name: Any, changes: Mapping[str, Any]) -> Callable[[Any], None]:
+        def edit(model: Any) -> None:
+            model.config = with_interventions(
+                model.config, [{"day": model.day, "label": str(name), "set": dict(changes)}])
+            model.timeline.interventions.append(model.config.interventions[-1])
+        return edit
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    model = CollabModel(sc, seed=seed, n_citizens=n_citizens)
-    total = int(steps if steps is not None else model.config.steps)
-    fork = min(sc.collaboration_start if day is None else int(day), total)
-    model.run(fork)
-    out = {}
-    for name, changes in variants.items():
-        twin = copy.deepcopy(model)
-        if changes:
-            twin.config = with_interventions(
-                twin.config, [{"day": fork, "label": str(name), "set": dict(changes)}])
-            twin.timeline.interventions.append(twin.config.interventions[-1])
-        twin.run(total - fork)
-        out[name] = result_of(twin, sc.collaboration_start)
-    return out
+    return _forks(sc, seed, {name: intervene(name, changes) if changes else None
+                             for name, changes in variants.items()}, day, steps, n_citizens)
 
 
 def collaboration_effects(scenario: Scenario | str | Path, replications: int = 20,

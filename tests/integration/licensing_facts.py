@@ -46,7 +46,6 @@ from scipy import stats
 
 from collabsim.effects import collaboration_effects, run_forked
 from collabsim.rng import replicate_seeds
-from collabsim.runner import run
 from collabsim.scenario import load_scenario
 
 N_REPS = 10
@@ -115,12 +114,17 @@ def effects(preset: str, overrides: tuple = ()) -> object:
                                  overrides=dict(overrides) or None, n_citizens=N_CITIZENS)
 
 
-@cache
-def factual(preset: str, overrides: tuple = (), steps: int | None = None) -> pd.DataFrame:
-    """Summaries of ``preset`` with overrides over the common seeds (one row per seed)."""
-    rows = [run(preset, seed, steps=steps, n_citizens=N_CITIZENS,
-                overrides=dict(overrides) or None).summary for seed in SEEDS]
-    return pd.DataFrame(rows, index=SEEDS)
+def forked_summaries(scenario, arms: dict, **kw) -> dict:
+    """Per arm, the summaries of :func:`collabsim.effects.run_forked` over the common seeds.
+
+    Returns:
+        Arm name to a frame with one row per seed.
+    """
+    rows: dict = {name: [] for name in arms}
+    for seed in SEEDS:
+        for name, res in run_forked(scenario, seed, arms, n_citizens=N_CITIZENS, **kw).items():
+            rows[name].append(res.summary)
+    return {name: pd.DataFrame(r, index=SEEDS) for name, r in rows.items()}
 
 
 @cache
@@ -139,13 +143,8 @@ def siloed(preset: str, changes: tuple = ()) -> dict[tuple, pd.DataFrame]:
         Change (``()`` for none) to summaries, one row per seed.
     """
     sc = load_scenario(preset)
-    arms = {(): {}, **{c: dict(c) for c in changes}}
-    rows: dict[tuple, list] = {c: [] for c in arms}
-    for seed in SEEDS:
-        for c, res in run_forked(sc, seed, arms, day=0, steps=sc.collaboration_start,
-                                 n_citizens=N_CITIZENS).items():
-            rows[c].append(res.summary)
-    return {c: pd.DataFrame(r, index=SEEDS) for c, r in rows.items()}
+    return forked_summaries(sc, {(): {}, **{c: dict(c) for c in changes}}, day=0,
+                            steps=sc.collaboration_start)
 
 
 def key(d: dict) -> tuple:
@@ -210,11 +209,7 @@ def factorial() -> dict[tuple[bool, bool, bool] | str, pd.DataFrame]:
                 overrides.update(repaired(factor))
         arms[levels] = overrides
     arms["levy twin"] = {**arms[(True, True, False)], **LEVY_TWIN}
-    rows: dict = {name: [] for name in arms}
-    for seed in SEEDS:
-        for name, res in run_forked("pbg", seed, arms, n_citizens=N_CITIZENS).items():
-            rows[name].append(res.summary)
-    return {name: pd.DataFrame(r, index=SEEDS) for name, r in rows.items()}
+    return forked_summaries("pbg", arms)
 
 
 def cell(levels: tuple[bool, bool, bool]) -> pd.DataFrame:
