@@ -147,11 +147,15 @@ class DaskProcesses:
             time.sleep(0.1)
         time.sleep(0.2)
         self.address = json.loads(sched.read_text())["address"]
+        from collabsim.experiments.runners import dask_worker_environment
+
+        # the worker settings docs/experiments.md recommends (profiler off, slower ticks)
+        env = {**os.environ, **dask_worker_environment()}
         for _ in range(self.workers):
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "distributed.cli.dask_worker", self.address,
                  "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                 "--preload", "collabsim.runner", "--death-timeout", "60"], **quiet))
+                 "--preload", "collabsim.runner", "--death-timeout", "60"], env=env, **quiet))
         with Client(self.address, timeout="60s") as client:
             client.wait_for_workers(self.workers, timeout=60)
         return self

@@ -21,6 +21,7 @@ import pytest
 
 from collabsim.cli import main
 from collabsim.experiments import load_experiment, run_experiment
+from collabsim.experiments.runners import dask_worker_environment
 
 pytestmark = pytest.mark.xdist_group("dask_cluster")
 
@@ -52,6 +53,8 @@ levels = [false, true]
 """
 
 START_TIMEOUT = 60  # seconds for the scheduler and workers to come up
+#: the workers run with the settings docs/experiments.md recommends for sweeps
+WORKER_ENV = {**os.environ, **dask_worker_environment()}
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -68,7 +71,7 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 def _start_workers(address: str, n: int, procs: list[subprocess.Popen], log_dir: Path,
-                   command: list[str] | None = None) -> None:
+                   command: list[str] | None = None, env: dict[str, str] | None = None) -> None:
     """Start ``n`` ``dask worker`` processes (each single-threaded, collabsim preloaded)."""
     for i in range(n):
         cmd = command or [sys.executable, "-m", "distributed.cli.dask_worker", address,
@@ -77,7 +80,7 @@ def _start_workers(address: str, n: int, procs: list[subprocess.Popen], log_dir:
         cmd = [c if c != "dummy-name" else f"job-{len(procs)}-{i}" for c in cmd]
         out = (log_dir / f"worker-{len(procs)}.log").open("w")
         procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                      start_new_session=True))
+                                      start_new_session=True, env=env or WORKER_ENV))
 
 
 def _wait_for_workers(address: str, n: int) -> None:
@@ -201,8 +204,14 @@ def test_documented_hpc_script_with_local_jobs(spec_path, baseline, tmp_path, mo
 
     def scale_locally(self, jobs=0, **_):
         seen["job_script"] = self.job_script()
-        command = shlex.split(seen["job_script"].strip().splitlines()[-1])
-        _start_workers(self.scheduler_address, min(jobs, 2), procs, tmp_path, command)
+        lines = seen["job_script"].strip().splitlines()
+        command = shlex.split(lines[-1])
+        # the job's environment: the script's `export` lines (the documented prologue)
+        exports = dict(line.split(None, 1)[1].split("=", 1) for line in lines
+                       if line.startswith("export "))
+        seen["exports"] = exports
+        _start_workers(self.scheduler_address, min(jobs, 2), procs, tmp_path, command,
+                       env={**os.environ, **exports})
 
     def enter_pressed(prompt=""):
         address = (tmp_path / "scheduler-address").read_text()
@@ -217,6 +226,7 @@ def test_documented_hpc_script_with_local_jobs(spec_path, baseline, tmp_path, mo
     finally:
         _stop(procs)
     assert "#SBATCH" in seen["job_script"] and "--preload collabsim.runner" in seen["job_script"]
+    assert seen["exports"] == dask_worker_environment()  # the worker settings reach the jobs
     assert seen["rc"] == 0
     from collabsim.experiments.runners import SweepResults
 
