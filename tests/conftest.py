@@ -34,22 +34,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 _SHARED_SCOPES = ("class", "module", "package")
 
-#: Modules without ``slow`` tests that still take 15 s or more in all (seconds on two busy
-#: cores, 2026-12-02): scheduled right after the slow ones, so that the last files the
-#: workers pick up are short and both finish together (longest work first).
+#: The modules that take 15 s or more in all, longest first (seconds of wall time on the
+#: 2-core machine, ``make test``, 2026-12-02). ``make test`` hands them to the workers in this
+#: order (``--no-loadscope-reorder``) before every other module, so the last files the
+#: workers pick up are short and they finish together. A module missing here that holds
+#: ``slow`` tests goes right after them.
 HEAVY_MODULES = (
-    "tests/integration/test_tutorials.py",        # ~90: three notebooks executed
-    "tests/integration/test_shipped_specs.py",    # ~90: every spec swept, analysed, reported
-    "tests/integration/test_bench_quick.py",      # ~45: make bench --quick
-    "tests/integration/test_viz_browser.py",      # ~40: Chromium against the Solara server
-    "tests/integration/test_calibrate.py",        # ~45: ABC of the shipped spec, cut small
-    "tests/integration/test_posterior_cli.py",    # ~30
-    "tests/integration/test_viz_compare.py",      # ~30
-    "tests/integration/test_dask_cluster.py",     # ~27: a scheduler and worker processes
-    "tests/integration/test_sweep.py",            # ~25
-    "tests/integration/test_analyze_cli.py",      # ~23
-    "tests/integration/test_report.py",           # ~19
-    "tests/integration/test_viz.py",              # ~18
+    "tests/integration/test_analyze_fact4.py",    # ~110: a Sobol sweep of 128 runs
+    "tests/integration/test_facts_grid.py",       # ~80: the fact-3 factorial, fact 6
+    "tests/integration/test_shipped_specs.py",    # ~80: every spec swept, analysed, reported
+    "tests/integration/test_facts_spp.py",        # ~70
+    "tests/integration/test_tutorials.py",        # ~70: three notebooks executed
+    "tests/integration/test_facts_pbg.py",        # ~55
+    "tests/integration/test_posterior_cli.py",    # ~50
+    "tests/integration/test_viz_browser.py",      # ~50: Chromium against the Solara server
+    "tests/integration/test_viz_compare.py",      # ~40
+    "tests/integration/test_viz.py",              # ~35
+    "tests/regression/test_stylized_fact5.py",    # ~35
+    "tests/integration/test_calibrate.py",        # ~35: ABC of the shipped spec, cut small
+    "tests/integration/test_sweep.py",            # ~33
+    "tests/integration/test_bench_quick.py",      # ~30: make bench --quick
+    "tests/integration/test_dask_cluster.py",     # ~25: a scheduler and worker processes
+    "tests/integration/test_analyze_cli.py",      # ~22
+    "tests/integration/test_report.py",           # ~20
+    "tests/integration/test_cli.py",              # ~18
+    "tests/integration/test_docking.py",          # ~16
 )
 
 
@@ -57,13 +66,14 @@ HEAVY_MODULES = (
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Order the tests so the longest work starts first, and mark shared-fixture groups.
 
-    ``make test`` runs ``pytest -n 2 --dist loadfile``: each test file goes whole
-    to one worker, so module fixtures and the fact tests' cached runs are
-    computed once. (``--dist loadgroup`` with ``xdist_group`` marks did not keep
-    a group on one worker with the installed pytest-xdist: a module's fixture was
-    computed on both; the marks are kept for ``loadgroup`` users.) Modules
-    holding ``slow`` tests run first, then :data:`HEAVY_MODULES`, then modules
-    with shared fixtures, so the workers finish together.
+    ``make test`` runs ``pytest -n 3 --dist loadfile --no-loadscope-reorder``:
+    each test file goes whole to one worker, so module fixtures and the fact
+    tests' cached runs are computed once, and the files go out in this order.
+    (``--dist loadgroup`` with ``xdist_group`` marks did not keep a group on
+    one worker with the installed pytest-xdist: a module's fixture was computed
+    on both; the marks are kept for ``loadgroup`` users.) :data:`HEAVY_MODULES`
+    run first, longest first, then any other module holding ``slow`` tests,
+    then modules with shared fixtures, so the workers finish together.
     """
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
@@ -81,10 +91,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def rank(it: pytest.Item) -> tuple[int, int]:
         m = module(it)
-        if m in slow:
-            return 0, 0
         if m in HEAVY_MODULES:
-            return 1, HEAVY_MODULES.index(m)
+            return 0, HEAVY_MODULES.index(m)
+        if m in slow:
+            return 1, 0
         return (2 if m in grouped else 3), 0
 
     items.sort(key=rank)  # stable: each module's tests keep their order
