@@ -17,7 +17,7 @@ per pair and way: the variance of the paired difference, the reduction against
 independent seeds, and the replications a 95 % CI of half-width ``w`` needs
 (``n = (1.96·sd/w)²``, ``w`` = 10 % of the mean absolute effect).
 
-Run: ``python benchmarks/crn.py [--pairs 12] [--citizens 5000] [--workers 2]``
+Run: ``python benchmarks/crn.py [--pairs 30] [--citizens 5000] [--workers 2]``
 (``make bench`` runs it and records it in results.json).
 """
 
@@ -160,7 +160,7 @@ def table(res: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pairs", type=int, default=12)
+    ap.add_argument("--pairs", type=int, default=30)
     ap.add_argument("--citizens", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, help="write the result as JSON here")

@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     import crn
 
     crn_res = (crn.measure(pairs=2, citizens=1000, workers=1, only=["jcoc vs jcoc_siloed"])
-               if quick else crn.measure(pairs=12, citizens=5000, workers=2))
+               if quick else crn.measure(pairs=30, citizens=5000, workers=2))
     print(crn.table(crn_res))
     results["crn"] = crn_res
 
