@@ -65,7 +65,7 @@ __all__ = [
 #: By default every Dask server samples its threads for the profiler every 10 ms, ticks its
 #: event loop every 20 ms and polls the system every 0.5 s; each wake-up takes the GIL from
 #: the run. With them off or slowed, 2 ``dask worker`` processes on 2 cores went from 0.83x to
-#: 0.94x the runs per minute of a local process pool (``make bench``). The LocalCluster of
+#: 0.94-1.03x the runs per minute of a local process pool (``make bench``). The LocalCluster of
 #: ``--dask-workers`` uses them; ``dask worker`` processes get them from the environment
 #: (:func:`dask_worker_environment`, docs/experiments.md).
 DASK_WORKER_CONFIG: dict[str, Any] = {
