@@ -66,7 +66,7 @@ __all__ = [
 #: event loop every 20 ms and polls the system every 0.5 s; each wake-up takes the GIL from
 #: the run. With them off or slowed, 2 ``dask worker`` processes on 2 cores went from 0.83x to
 #: 0.94-1.03x the runs per minute of a local process pool (``make bench``). The LocalCluster of
-#: ``--dask-workers`` uses them; ``dask worker`` processes get them from the environment
+#: ``--dask-local`` uses them; ``dask worker`` processes get them from the environment
 #: (:func:`dask_worker_environment`, docs/experiments.md).
 DASK_WORKER_CONFIG: dict[str, Any] = {
     "distributed.worker.profile.enabled": False,
@@ -81,6 +81,12 @@ def dask_worker_environment(config: dict[str, Any] | None = None) -> dict[str, s
     ``distributed.admin.tick.interval`` becomes ``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL``
     (Dask's own spelling: ``__`` between levels, ``_`` for ``-``), for ``dask worker``
     processes started by a script, a batch job or dask-jobqueue.
+
+    Args:
+        config: Dotted Dask keys and values (default: :data:`DASK_WORKER_CONFIG`).
+
+    Returns:
+        Variable name to value, as Dask parses it back (``"False"``, ``"1s"``).
     """
     env = {}
     for key, value in (DASK_WORKER_CONFIG if config is None else config).items():
