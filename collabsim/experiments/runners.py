@@ -75,21 +75,18 @@ DASK_WORKER_CONFIG: dict[str, Any] = {
 }
 
 
-def dask_worker_environment(config: dict[str, Any] | None = None) -> dict[str, str]:
+def dask_worker_environment() -> dict[str, str]:
     """:data:`DASK_WORKER_CONFIG` as the environment variables Dask reads at start.
 
     ``distributed.admin.tick.interval`` becomes ``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL``
     (Dask's own spelling: ``__`` between levels, ``_`` for ``-``), for ``dask worker``
     processes started by a script, a batch job or dask-jobqueue.
 
-    Args:
-        config: Dotted Dask keys and values (default: :data:`DASK_WORKER_CONFIG`).
-
     Returns:
         Variable name to value, as Dask parses it back (``"False"``, ``"1s"``).
     """
     env = {}
-    for key, value in (DASK_WORKER_CONFIG if config is None else config).items():
+    for key, value in DASK_WORKER_CONFIG.items():
         name = "DASK_" + "__".join(part.upper().replace("-", "_") for part in key.split("."))
         env[name] = str(value)
     return env
