@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from collabsim._kernels import word_of_mouth
 from collabsim.choice import choose_with_uniforms
 from collabsim.network import (
     communication_quality,
@@ -1183,30 +1184,17 @@ class LicensingService:
         """
         if listeners.size == 0:
             return
-        w = self.model.config.citizens.word_of_mouth_weight
-        # Each gather read once (at city scale every one is a cache miss per listener):
-        # `a[i] = b + w·(t − b)` with `b = a[i]` is exactly `a[i] += w·(t − a[i])`.
-        told_days = self.belief_days[speakers]  # fancy indexing: already a copy
-        waiting = self.state[speakers] == APPLIED  # applicants complain about files overdue
-        if waiting.any():
-            elapsed = self.model.day - self.files.submitted[self.file_of[speakers[waiting]]]
-            told_days[waiting] = np.maximum(told_days[waiting], elapsed)
-        before = self.belief_days[listeners]
-        before += w * (told_days - before)
-        self.belief_days[listeners] = before
-        before = self.belief_detect[listeners]
-        before += w * (self.belief_detect[speakers] - before)
-        self.belief_detect[listeners] = before
-        cit = self.model.config.citizens
-        told = (self.model.stream("citizens.word_of_mouth.informed").random(listeners.size)
+        m = self.model
+        cit = m.config.citizens
+        told = (m.stream("citizens.word_of_mouth.informed").random(listeners.size)
                 < cit.procedure_transmission)
         if order is not None:
             told = told[order]  # each conversation's own draw (a bool gather: cheap)
-        heard = self.informed[listeners]
-        heard |= self.informed[speakers] & told
-        self.informed[listeners] = heard
-        forget = self.model.population.sample(cit.forget_rate,
-                                              self.model.stream("citizens.forgetting"))
+        # One compiled pass (at city scale every gather is a cache miss per listener)
+        word_of_mouth(listeners, speakers, told, cit.word_of_mouth_weight, float(m.day),
+                      self.state, APPLIED, self.file_of, self.files.submitted,
+                      self.belief_days, self.belief_detect, self.informed)
+        forget = m.population.sample(cit.forget_rate, m.stream("citizens.forgetting"))
         self.informed[forget] = False
 
     def information_completeness(self) -> float:
