@@ -75,7 +75,9 @@ def scenario_text(agencies: int = 3, stages: int | None = None) -> str:
 def child(axis: str, value: int, quick: bool = False) -> dict:
     """One point: build and run in this (fresh) process."""
     from collabsim import CollabModel
+    from collabsim._kernels import warm
 
+    warm()  # the compiled loops' one-off load is not a cost per simulated day
     if axis == "citizens":
         preset, n, days = ("pbg", value, 30 if quick else 180)
         src, overrides = preset, {"burn_in_days": 0}
