@@ -136,6 +136,11 @@ def measure(pairs: int = 12, citizens: int = 5000, workers: int = 2,
     return out
 
 
+def _ratio(num: float, den: float) -> float:
+    """``num / den``, infinite for a zero denominator (a way with no paired variance)."""
+    return num / den if den > 0 else float("inf")
+
+
 def ratio_ci(var_num: float, var_den: float, n_num: int, n_den: int, level: float = 0.95
              ) -> list[float]:
     """Confidence interval of a ratio of two variances from independent samples (F test).
@@ -145,9 +150,9 @@ def ratio_ci(var_num: float, var_den: float, n_num: int, n_den: int, level: floa
     """
     from scipy import stats
 
-    if var_den <= 0:
-        return [float("inf"), float("inf")]
-    r, a = var_num / var_den, (1 - level) / 2
+    r, a = _ratio(var_num, var_den), (1 - level) / 2
+    if r == float("inf"):
+        return [r, r]
     f = stats.f(n_num - 1, n_den - 1)
     return [float(r / f.ppf(1 - a)), float(r / f.ppf(a))]
 
@@ -162,8 +167,7 @@ def within_pair_reduction(a: np.ndarray, b: np.ndarray, resamples: int = 2000
     (percentile bootstrap over the pairs, fixed seed).
     """
     def est(x: np.ndarray, y: np.ndarray) -> float:
-        d = np.var(y - x, ddof=1)
-        return float((np.var(x, ddof=1) + np.var(y, ddof=1)) / d) if d > 0 else float("inf")
+        return float(_ratio(np.var(x, ddof=1) + np.var(y, ddof=1), np.var(y - x, ddof=1)))
 
     rng = np.random.default_rng(0)
     idx = rng.integers(0, a.size, size=(resamples, a.size))
@@ -194,12 +198,12 @@ def summarise_pair(arms: dict[str, tuple[np.ndarray, np.ndarray]], kind: str) ->
     rows: dict = {}
     for way, (a, b) in arms.items():
         d = b - a
-        var_d = float(d.var(ddof=1))
-        sa, sb = float(a.std(ddof=1)), float(b.std(ddof=1))
-        row = {"n": int(d.size), "mean_difference": float(d.mean()), "var_difference": var_d,
+        var_a, var_b = float(a.var(ddof=1)), float(b.var(ddof=1))
+        row = {"n": int(d.size), "mean_difference": float(d.mean()),
+               "var_difference": float(d.var(ddof=1)),
                "mean_a": float(a.mean()), "mean_b": float(b.mean()),
-               "var_a": sa ** 2, "var_b": sb ** 2,
-               "correlation": (float(np.corrcoef(a, b)[0, 1]) if sa > 0 and sb > 0
+               "var_a": var_a, "var_b": var_b,
+               "correlation": (float(np.corrcoef(a, b)[0, 1]) if var_a > 0 and var_b > 0
                                else float("nan")),
                "values_a": a.tolist(), "values_b": b.tolist()}
         if way != "independent":
@@ -212,15 +216,13 @@ def summarise_pair(arms: dict[str, tuple[np.ndarray, np.ndarray]], kind: str) ->
     effect = abs(np.mean([r["mean_difference"] for r in rows.values()]))
     width = 0.1 * effect if effect > 0 else float("nan")
     for r in rows.values():
-        r["reduction_vs_independent"] = (ind["var_difference"] / r["var_difference"]
-                                         if r["var_difference"] > 0 else float("inf"))
+        r["reduction_vs_independent"] = _ratio(ind["var_difference"], r["var_difference"])
         r["reduction_ci"] = ratio_ci(ind["var_difference"], r["var_difference"],
                                      ind["n"], r["n"])
         r["replications_for_ci"] = (int(np.ceil((1.96 ** 2) * r["var_difference"]
                                                 / width ** 2)) if width == width else None)
     agent, common = rows["per-agent CRN"], rows["common seeds"]
-    agent["reduction_vs_common"] = (common["var_difference"] / agent["var_difference"]
-                                    if agent["var_difference"] > 0 else float("inf"))
+    agent["reduction_vs_common"] = _ratio(common["var_difference"], agent["var_difference"])
     agent["reduction_vs_common_ci"] = ratio_ci(common["var_difference"], agent["var_difference"],
                                                common["n"], agent["n"])
     return {"ci_half_width": width, **rows}
