@@ -203,7 +203,8 @@ def run_pair(scenario: Scenario, seed: int, steps: int | None = None,
 
 def run_forked(scenario: Scenario | str | Path, seed: int,
                variants: Mapping[Any, Mapping[str, Any]], day: int | None = None,
-               steps: int | None = None, n_citizens: int | None = None) -> dict[Any, Any]:
+               steps: int | None = None, n_citizens: int | None = None,
+               label: str | None = None) -> dict[Any, Any]:
     """Runs that share one history up to ``day``, then each makes its own changes.
 
     The model runs once to ``day`` (burn-in and every draw shared); each variant
@@ -222,6 +223,7 @@ def run_forked(scenario: Scenario | str | Path, seed: int,
         day: The day the variants part (default: the collaboration start).
         steps: Days per run (default: the scenario's).
         n_citizens: Number of citizens (default: the scenario's).
+        label: The intervention's label in the event log (default: the variant's name).
 
     Returns:
         Name to :class:`~collabsim.runner.RunResult`, summarised on the
@@ -230,9 +232,11 @@ def run_forked(scenario: Scenario | str | Path, seed: int,
     from collabsim.interventions import with_interventions
 
     def intervene(name: Any, changes: Mapping[str, Any]) -> Callable[[Any], None]:
+        text = str(name) if label is None else label
+
         def edit(model: Any) -> None:
             model.config = with_interventions(
-                model.config, [{"day": model.day, "label": str(name), "set": dict(changes)}])
+                model.config, [{"day": model.day, "label": text, "set": dict(changes)}])
             model.timeline.interventions.append(model.config.interventions[-1])
         return edit
 

@@ -42,6 +42,8 @@ class RunSettings:
     steps: int | None
     n_citizens: int | None
     overrides: dict[str, Any] = field(default_factory=dict)
+    #: Values changed on the collaboration start (a sweep with ``parameters_from = "start"``).
+    at_start: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -179,12 +181,14 @@ def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> Ru
     overrides.update(spec.get(next((k for k in _OVERRIDE_KEYS if isinstance(spec.get(k), dict)),
                                    "_none"), {}))
     overrides.update(res.manifest.get("overrides") or {})  # a comparison's --set
+    at_start: dict[str, Any] = {}
+    varied = at_start if spec.get("parameters_from") == "start" else overrides
     for p in res.parameters:
         value = row[p.column]
         if isinstance(value, float) and math.isnan(value):
             continue
         v = _python(p.scenario_value(value))
-        overrides.update({k: v for k in (p.keys or (p.column,))})
+        varied.update({k: v for k in (p.keys or (p.column,))})
     steps = _spec_value(spec, _STEPS_KEYS) or res.manifest.get("steps")
     if steps is None and "days" in row and not pd.isna(row["days"]):
         steps = int(row["days"])
@@ -195,18 +199,26 @@ def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> Ru
     citizens = citizens if citizens is not None else n_citizens
     return RunSettings(int(run_id), _scenario_source(res, str(row["scenario"])), int(row["seed"]),
                        int(steps) if steps is not None else None,
-                       int(citizens) if citizens is not None else None, overrides)
+                       int(citizens) if citizens is not None else None, overrides, at_start)
 
 
 def network_snapshot(res: Results, run_id: int, n_citizens: int | None = None
                      ) -> NetworkSnapshot:
     """Re-run a recorded run and capture its collaboration network at the end."""
+    from collabsim.experiments.runners import START_LABEL
+    from collabsim.interventions import with_interventions
     from collabsim.metrics import summarise
     from collabsim.model import CollabModel
+    from collabsim.scenario import load_scenario
 
     s = run_settings(res, run_id, n_citizens)
-    model = CollabModel(s.scenario, seed=s.seed, n_citizens=s.n_citizens,
-                        overrides=s.overrides or None)
+    scenario, overrides = s.scenario, s.overrides or None
+    if s.at_start:  # the parameters were an intervention on the collaboration start
+        scenario = load_scenario(scenario, overrides)
+        scenario, overrides = with_interventions(scenario, [{
+            "day": scenario.collaboration_start, "label": START_LABEL,
+            "set": dict(s.at_start)}]), None
+    model = CollabModel(scenario, seed=s.seed, n_citizens=s.n_citizens, overrides=overrides)
     df = model.run(s.steps).reset_index(drop=True)
     summary = summarise(df, model.config.collaboration_start, model.config.warmup_days)
     row = res.runs[res.runs["run_id"] == run_id].iloc[0]

@@ -110,12 +110,22 @@ class Job:
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run: its id, base scenario (index into ``Job.scenarios``), seed and overrides."""
+    """One run: its id, base scenario (index into ``Job.scenarios``), seed and overrides.
+
+    ``overrides`` hold for the whole run; ``at_start`` (``parameters_from = "start"``)
+    are changed on the scenario's collaboration start, so the runs of a batch with the
+    same scenario, seed and ``overrides`` share their history up to it.
+    """
 
     run_id: int
     scenario: int
     seed: int
     overrides: dict[str, Any]
+    at_start: dict[str, Any] | None = None
+
+    def history(self) -> tuple[int, int, str]:
+        """What the run's history before the start depends on (runs alike share it)."""
+        return self.scenario, self.seed, repr(sorted(self.overrides.items()))
 
 
 def describe_error(exc: BaseException) -> str:
@@ -136,22 +146,31 @@ def _tidy_series(df: pd.DataFrame, run_id: int, metrics: Sequence[str]) -> pd.Da
 def run_batch(job: Job, tasks: Sequence[RunTask]) -> BatchResult:
     """Run a batch of runs, each one call of :func:`collabsim.runner.run`.
 
-    A run that raises is recorded as failed (its error and seed kept); the
-    batch goes on. Module-level and free of side effects, so it pickles to any
-    worker and may safely run twice.
+    Runs whose parameters change on the collaboration start (``at_start``) and
+    that share a history (:meth:`RunTask.history`) are forked from one model
+    run to the start (:func:`collabsim.effects.run_forked`): each result is
+    bit-identical to a separate run with that intervention, so how the runs
+    are batched cannot change them. A run that raises is recorded as failed
+    (its error and seed kept); the batch goes on. Module-level and free of side
+    effects, so it pickles to any worker and may safely run twice.
     """
     import platform
 
-    from collabsim.runner import run
-
+    results: dict[int, Any] = {}
+    groups: dict[tuple[int, int, str], list[RunTask]] = {}
+    for t in tasks:
+        if t.at_start is None:
+            results[t.run_id] = _one_run(job, t)
+        else:
+            groups.setdefault(t.history(), []).append(t)
+    for group in groups.values():
+        results.update(_forked_runs(job, group))
     runs, series = [], []
     for t in tasks:
         row: dict[str, Any] = {"run_id": t.run_id, "seed": t.seed}
-        try:
-            res = run(job.scenarios[t.scenario], t.seed, job.steps, job.n_citizens,
-                      overrides=t.overrides)
-        except Exception as exc:  # failures are data (DESIGN §4)
-            row.update(status="failed", error=describe_error(exc))
+        res = results[t.run_id]
+        if isinstance(res, BaseException):  # failures are data (DESIGN §4)
+            row.update(status="failed", error=describe_error(res))
         else:
             row.update(status="ok", error="")
             row.update({k: float(v) for k, v in res.summary.items()})
@@ -159,6 +178,45 @@ def run_batch(job: Job, tasks: Sequence[RunTask]) -> BatchResult:
         runs.append(row)
     ts = pd.concat(series, ignore_index=True) if series else None
     return BatchResult(runs, ts, f"{platform.node()}:{os.getpid()}")
+
+
+def _one_run(job: Job, t: RunTask) -> Any:
+    """One run's :class:`~collabsim.runner.RunResult`, or the exception it raised."""
+    from collabsim.interventions import with_interventions
+    from collabsim.runner import run
+
+    try:
+        sc = job.scenarios[t.scenario]
+        if t.at_start:  # the same run as a fork gives it, made on its own
+            sc = with_interventions(sc, [_start_change(sc, t.at_start)])
+        return run(sc, t.seed, job.steps, job.n_citizens, overrides=t.overrides)
+    except Exception as exc:
+        return exc
+
+
+#: The event-log label of the change a run with ``parameters_from = "start"`` makes.
+START_LABEL = "parameters"
+
+
+def _start_change(sc: Scenario, changes: dict[str, Any]) -> dict[str, Any]:
+    return {"day": sc.collaboration_start, "label": START_LABEL, "set": dict(changes)}
+
+
+def _forked_runs(job: Job, group: Sequence[RunTask]) -> dict[int, Any]:
+    """Runs sharing one history: simulated once to the start, then one copy per run."""
+    from collabsim.effects import run_forked
+    from collabsim.scenario import load_scenario
+
+    if len(group) == 1:
+        return {group[0].run_id: _one_run(job, group[0])}
+    t0 = group[0]
+    try:
+        sc = load_scenario(job.scenarios[t0.scenario], t0.overrides or None)
+        out = run_forked(sc, t0.seed, {t.run_id: t.at_start for t in group}, None, job.steps,
+                         job.n_citizens, label=START_LABEL)
+    except Exception:  # which run failed is not known: each one on its own says
+        return {t.run_id: _one_run(job, t) for t in group}
+    return dict(out)
 
 
 def lost_result(tasks: Sequence[RunTask], reason: str) -> BatchResult:
@@ -573,24 +631,36 @@ class Status:
     elapsed: float
 
 
-def _batch_size(n: int, workers: int) -> int:
-    """Runs per task: enough tasks to balance the workers, few enough to amortise overhead."""
-    return max(1, min(16, n // max(1, workers * 8)))
+def _batch_size(n: int, workers: int, forked: bool = False) -> int:
+    """Runs per task: enough tasks to balance the workers, few enough to amortise overhead.
+
+    At most 16 runs; 32 when runs fork from a shared history (``parameters_from =
+    "start"``), which a batch simulates once, so larger batches simulate it fewer times.
+    """
+    return max(1, min(32 if forked else 16, n // max(1, workers * 8)))
 
 
 def _tasks(exp: Experiment, run_ids: Sequence[int]) -> list[RunTask]:
     design = exp.design().set_index("run_id")
     index = {sc.name: i for i, sc in enumerate(exp.scenarios)}
     post = exp.posterior
+    from_start = exp.spec.parameters_from == "start"
     out = []
     for rid in run_ids:
         row = design.loc[rid]
         ov: dict[str, Any] = {}
         if post is not None:  # the draw's values first; the design's own never overlap them
             ov.update(post.overrides[row["scenario"]][int(row[DRAW_COLUMN])])
+        changes: dict[str, Any] = {}
         for p in exp.parameters:
-            ov.update(p.overrides(row[p.name]))
-        out.append(RunTask(int(rid), index[row["scenario"]], int(row["seed"]), ov))
+            changes.update(p.overrides(row[p.name]))
+        if from_start:
+            out.append(RunTask(int(rid), index[row["scenario"]], int(row["seed"]), ov, changes))
+        else:
+            out.append(RunTask(int(rid), index[row["scenario"]], int(row["seed"]),
+                               {**ov, **changes}))
+    if from_start:  # runs sharing a history next to each other, so batches share it
+        out.sort(key=lambda t: (t.history(), t.run_id))
     return out
 
 
@@ -671,7 +741,8 @@ def _sweep(exp: Experiment, path: Path, run: Runner, progress: Callable[[Status]
         if failed_before or ok_before:
             log.info("resuming %s: %d ok, %d failed to retry, %d missing", path, ok_before,
                      failed_before, len(todo) - failed_before)
-        size = batch_size or _batch_size(len(todo), run.workers)
+        size = batch_size or _batch_size(len(todo), run.workers,
+                                         exp.spec.parameters_from == "start")
         tasks = _tasks(exp, todo)
         batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
         start = time.monotonic()

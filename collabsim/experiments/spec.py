@@ -186,6 +186,11 @@ class ExperimentSpec(_Closed):
         "common", description="common: replicate r has the same seed at every point and "
         "scenario (common random numbers); independent: every run its own seed")
     steps: int | None = Field(None, ge=1, le=36_500, description="Days (default: scenario's)")
+    parameters_from: Literal["beginning", "start"] = Field(
+        "beginning", description="beginning: the parameters hold for the whole run, burn-in "
+        "included; start: they are changed on each scenario's collaboration start (an "
+        "intervention), from the steady state the runs on one seed share, so that history "
+        "is simulated once per batch and copied")
     n_citizens: int | None = Field(None, ge=10, le=5_000_000,
                                    description="Citizens (default: scenario's)")
     metrics: list[str] | None = Field(None, description="Time-series metrics kept (default all)")
@@ -651,6 +656,51 @@ def _try_values(params: list[Parameter], bases: list[Scenario], n_citizens: int 
     return problems
 
 
+#: Keys that shape the whole run, so no change on the collaboration start can set them.
+_WHOLE_RUN_KEYS = ("steps", "collaboration_start", "burn_in_days", "citizens.n", "interventions")
+
+
+def _check_from_start(params: list[Parameter], bases: list[Scenario], origin: str
+                      ) -> list[str]:
+    """With ``parameters_from = "start"`` every parameter must be a valid change on the start.
+
+    The start must fall inside the run (``collaboration_start < steps``), and each
+    parameter's values must pass as an intervention on that day (the same validated
+    path a scenario's ``[[interventions]]`` take).
+    """
+    from collabsim.interventions import with_interventions
+
+    problems = []
+    where = f"{origin}: parameters_from"
+    for sc in bases:
+        if sc.collaboration_start >= sc.steps:
+            problems.append(f"{where}: 'start' needs the collaboration start inside the run, "
+                            f"but scenario {sc.name} starts it on day {sc.collaboration_start} "
+                            f"of {sc.steps} (set steps above it, or use 'beginning')")
+    if problems:
+        return problems
+    for p in params:
+        label = f"{origin}: parameters.{_loc_text((p.name,))}"
+        keys = list(p.overrides(p.candidates()[0]))
+        fixed = [k for k in keys if k.split(".")[0] in _WHOLE_RUN_KEYS or k == "citizens.n"]
+        if fixed:
+            problems.append(f"{label}: {fixed[0]} shapes the whole run and cannot change on "
+                            "the collaboration start (parameters_from = 'start'); allowed: "
+                            "agency, officer and service values (or parameters_from = "
+                            "'beginning')")
+            continue
+        for sc in bases:
+            for v in p.candidates():
+                try:
+                    with_interventions(sc, [{"day": sc.collaboration_start, "label": p.name,
+                                             "set": p.overrides(v)}])
+                except ScenarioError as exc:
+                    problems.append(f"{label}: value {v!r} is invalid as a change on the "
+                                    f"collaboration start of {sc.name}: {exc.problems[0]}")
+                    break
+    return problems
+
+
 def _known_metrics(bases: list[Scenario]) -> list[str]:
     """The time-series columns the base scenarios report (from the services' declarations)."""
     from collabsim import metrics
@@ -674,6 +724,7 @@ class _Parts:
     sampler: str | None
     n_citizens: int | None
     metrics: list[str] | None
+    parameters_from: str = "beginning"
 
     @classmethod
     def of(cls, spec: ExperimentSpec) -> _Parts:
@@ -681,7 +732,7 @@ class _Parts:
         # against the days the runs will have
         fixed = {**({"steps": spec.steps} if spec.steps is not None else {}), **spec.fixed}
         return cls(list(spec.scenarios), fixed, dict(spec.parameters),
-                   spec.sampler.method, spec.n_citizens, spec.metrics)
+                   spec.sampler.method, spec.n_citizens, spec.metrics, spec.parameters_from)
 
     @classmethod
     def salvage(cls, raw: Mapping[str, Any], exc: ValidationError) -> _Parts:
@@ -703,7 +754,8 @@ class _Parts:
         sampler = "lhs" if sampler == "latin" else sampler
         return cls(part("scenarios", list, []), part("set", dict, {}), params,
                    sampler if sampler in SAMPLERS else None,
-                   part("n_citizens", int, None), part("metrics", list, None))
+                   part("n_citizens", int, None), part("metrics", list, None),
+                   part("parameters_from", str, "beginning"))
 
 
 def _check_parts(parts: _Parts, origin: str, where: Path | None
@@ -738,6 +790,8 @@ def _check_parts(parts: _Parts, origin: str, where: Path | None
                 params.append(p)
     if bases is not None:
         problems += _try_values(params, bases, parts.n_citizens, origin)
+        if parts.parameters_from == "start":
+            problems += _check_from_start(params, bases, origin)
     known = _known_metrics(bases or bases0) if bases0 else []
     for m in parts.metrics or []:
         if known and m not in known:

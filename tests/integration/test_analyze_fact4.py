@@ -1,15 +1,16 @@
 """Stylized fact 4 on the shipped Sobol experiment, at a reduced sample size.
 
 DESIGN §3 fact 4: facilitative leadership, open communication, simpler
-workflows and competent staff each raise performance — the sensitivity
-analysis ranks them and finds none negligible. The shipped
+workflows and competent staff each raise performance — the sensitivity analysis
+ranks them and finds none negligible. The shipped
 ``experiments/success_factors_sobol.toml`` is run as shipped except for a
-smaller Saltelli base sample and one replication (128 runs, about 100 s on two
-cores), then analysed by the same path as ``collabsim analyze``; each factor's
-total-order index on the service's speed after the start (mean processing days)
-must be clearly above zero. Speed, not permits: in pbg_repaired the desks have
-capacity to spare, so permits follow applications and supply-side factors show
-in how fast files move before they show in how many.
+smaller Saltelli base sample and one replication (128 runs forked from one
+history, about 25 s on two cores), then analysed by the same path as
+``collabsim analyze``; each factor's total-order index on the service's speed
+after the start (mean processing days) must be clearly above zero. Speed, not
+permits: in pbg_repaired the desks have capacity to spare, so permits follow
+applications and supply-side factors show in how fast files move before they
+show in how many.
 (At this size the 95 % CIs are as wide as the larger indices, so the threshold
 is on ST itself; the full-size spec is what ``collabsim analyze`` judges by its
 CIs.)

@@ -152,6 +152,38 @@ def test_process_worker_killed_mid_sweep(exp, baseline, pool, tmp_path):
     assert_same(res, baseline)
 
 
+#: The tiny spec with its parameters changed on the collaboration start (day 40).
+FORKED = (SPEC.replace('name = "tiny"', 'name = "tiny_forked"')
+          .replace("replications = 12", "replications = 3")
+          .replace("steps = 80", 'steps = 80\nparameters_from = "start"'))
+
+
+def test_runs_forked_on_the_start_equal_runs_made_alone(tmp_path, pool):
+    """parameters_from = "start": the runs on a seed share one history up to the start (run
+    once per batch, then copied), yet each equals a run of its own with the parameters as an
+    intervention on the start, whatever the batching and the runner."""
+    from collabsim.runner import run
+    from collabsim.scenario import load_scenario
+
+    exp = load_experiment(write_spec(tmp_path / "f.toml", FORKED))
+    seq = run_experiment(exp, tmp_path / "seq", runner="sequential")
+    assert (seq.runs["status"] == "ok").all() and len(seq.runs) == 12
+    assert_same(run_experiment(exp, tmp_path / "pool", runner=pool, batch_size=5), seq)
+    assert_same(run_experiment(exp, tmp_path / "one", runner="sequential", batch_size=1), seq)
+    base = exp.scenarios[0]
+    for _, row in seq.runs.iterrows():
+        change = {k: v for p in exp.parameters for k, v in p.overrides(row[p.name]).items()}
+        sc = load_scenario(base, {"interventions": [
+            {"day": base.collaboration_start, "label": "parameters", "set": change}]})
+        alone = run(sc, int(row["seed"]), exp.spec.steps, exp.spec.n_citizens)
+        for k, v in alone.summary.items():
+            assert row[k] == pytest.approx(v, rel=0, abs=0, nan_ok=True), (row["run_id"], k)
+    # one history per seed: the before window is the same at every point, the after is not
+    by_seed = seq.runs.groupby("seed")
+    assert (by_seed["applications_submitted_per_month_before"].nunique() == 1).all()
+    assert (by_seed["mean_officer_effort_after"].nunique() > 1).all()
+
+
 def committed_runs(out: Path) -> int:
     parts = sorted((out / "parts").glob("*.runs.parquet")) if (out / "parts").is_dir() else []
     return sum(pq.read_metadata(p).num_rows for p in parts)

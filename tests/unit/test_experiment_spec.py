@@ -79,6 +79,19 @@ def cli_error(capsys, path: Path) -> list[str]:
     (GRID.replace('levels = [false, true]', 'levels = [false, "yes"]'),
      ["level 'yes' is not a bool"]),
     (GRID.replace('["pbg"]', '["pbgg"]'), ["scenarios.0: pbgg: no such scenario file or preset"]),
+    (GRID.replace('steps = 30', 'steps = 30\nparameters_from = "start"'),
+     ["parameters_from: 'start' needs the collaboration start inside the run",
+      "scenario pbg starts it on day 365 of 30"]),
+    (GRID.replace('steps = 30', 'steps = 400\nparameters_from = "start"')
+         .replace('"agencies.*.regulation_ready"', '"citizens.n"')
+         .replace('levels = [false, true]', 'levels = [100, 200]'),
+     ['parameters."citizens.n": citizens.n shapes the whole run', "allowed: agency"]),
+    (GRID.replace('steps = 30', 'steps = 400\nparameters_from = "start"')
+         .replace('"agencies.*.regulation_ready"', '"burn_in_days"')
+         .replace('levels = [false, true]', 'levels = [10, 20]'),
+     ["parameters.burn_in_days: burn_in_days shapes the whole run"]),
+    (GRID.replace('steps = 30', 'steps = 30\nparameters_from = "middle"'),
+     ["parameters_from: Input should be 'beginning' or 'start' (got 'middle')"]),
 ])
 def test_bad_spec_one_line_error_exit_2(tmp_path, capsys, text, expect):
     path = write(tmp_path, text)
