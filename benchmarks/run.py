@@ -12,10 +12,12 @@ Measures (each in a fresh subprocess, so peak memory is the run's own):
    633650`` on every preset;
 4. building the model at 1,000,000 citizens (the burn-in excluded: that is
    simulation, not construction);
-5. sweeps: a fixed subset of ``experiments/success_factors_sobol.toml`` (its
-   first 64 runs) on 1 and 2 local worker processes and on a real
-   multi-process Dask cluster (``dask scheduler`` and two ``dask worker``
-   processes started here on 127.0.0.1), extrapolated to its 1,024 runs;
+5. sweeps: the whole ``experiments/success_factors_sobol.toml`` (1,024 runs)
+   as ``collabsim sweep --workers 2`` runs it (pool start-up and the results
+   store included); and a fixed subset (the first 64 runs in the sweep's own
+   order) on 1 and 2 local worker processes and on a real multi-process Dask
+   cluster (``dask scheduler`` and two ``dask worker`` processes started here
+   on 127.0.0.1), to compare the runners;
 6. benchmarks/scaling.py: time and memory against citizens, agencies and
    workflow stages (scaling.csv, scaling.png).
 
@@ -196,12 +198,14 @@ def child_sweep(runner: str, workers: int, runs: int, quick: bool = False) -> di
 
         job = replace(job, steps=30, n_citizens=500, scenarios=tuple(
             sc.model_copy(update={"burn_in_days": 0}) for sc in job.scenarios))
-    tasks = _tasks(exp, list(range(runs)))
+    # the sweep's own order: runs sharing a history (parameters_from = "start") together
+    tasks = _tasks(exp, list(range(exp.n_runs)))[:runs]
     # The full sweep gives each worker some 32 batches (`_batch_size`), so the last
     # one's tail is a few per cent of the run. The subset keeps the same balance
     # (16 batches a worker): with 2 batches a worker, as before, which runs fell
     # together moved the 2-worker rate by ±10 %.
-    size = min(_batch_size(exp.n_runs, workers), max(1, runs // (16 * workers)))
+    size = min(_batch_size(exp.n_runs, workers, exp.spec.parameters_from == "start"),
+               max(1, runs // (16 * workers)))
     batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     t0 = time.perf_counter()
     cluster = DaskProcesses(workers).__enter__() if runner == "dask" else None
@@ -219,10 +223,39 @@ def child_sweep(runner: str, workers: int, runs: int, quick: bool = False) -> di
             cluster.__exit__(None, None, None)
     ids = sorted(r["run_id"] for r in got)
     return {"runner": runner, "workers": workers, "runs": len(got), "batch_size": size,
-            "every_run_once": ids == list(range(runs)),
+            "every_run_once": ids == sorted(t.run_id for t in tasks),
             "ok": sum(r["status"] == "ok" for r in got), "startup_s": started,
             "total_s": dt, "runs_per_min": 60 * len(got) / dt,
             "full_sweep_s": dt * exp.n_runs / max(1, len(got)), "full_sweep_runs": exp.n_runs}
+
+
+def child_sobol(workers: int, quick: bool = False) -> dict:
+    """The whole Sobol sweep as ``collabsim sweep SPEC --workers N`` runs it, timed end to end.
+
+    Pool start-up, the forked histories, the results store (Parquet parts and
+    the manifest) included: what a user waits for.
+    """
+    import tomllib
+
+    from collabsim.experiments import load_experiment, run_experiment
+
+    raw = tomllib.loads(SOBOL.read_text())
+    if quick:  # a smoke test: tiny runs, a tiny design
+        raw.update(steps=60, n_citizens=500, replications=1)
+        raw["sampler"]["n"] = 2
+        raw["set"] = {"collaboration_start": 20, "warmup_days": 5, "burn_in_days": 10}
+    exp = load_experiment(raw, base_dir=SOBOL.parent)
+    out = Path(tempfile.mkdtemp(prefix="collabsim-bench-sobol-"))
+    try:
+        t0 = time.perf_counter()
+        res = run_experiment(exp, out / "sweep", workers=workers)
+        dt = time.perf_counter() - t0
+        runs = res.runs
+        return {"workers": workers, "runs": len(runs), "ok": int((runs["status"] == "ok").sum()),
+                "parameters_from": exp.spec.parameters_from, "total_s": dt,
+                "runs_per_min": 60 * len(runs) / dt}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def cli_city(preset: str, citizens: int, steps: int) -> dict:
@@ -279,6 +312,8 @@ def run_child(kind: str, rest: list[str]) -> dict:
         return child_build(rest[0], int(rest[1]))
     if kind == "epstein":
         return child_epstein(int(rest[0]))
+    if kind == "sobol":
+        return child_sobol(int(rest[0]), quick=len(rest) > 1)
     return child_sweep(rest[0], int(rest[1]), int(rest[2]), quick=len(rest) > 3)
 
 
@@ -375,6 +410,14 @@ def main(argv: list[str] | None = None) -> int:
               spawn("sweep", "processes", "2", str(runs), *q),
               spawn("sweep", "dask", "2", str(runs), *q)]
     results["sweeps"] = sweeps
+    sobol = spawn("sobol", "2", *q)
+    results["sobol"] = sobol
+    if "error" in sobol:
+        print(f"\nSobol sweep, whole: error: {sobol['error']}")
+    else:
+        print(f"\nSobol sweep, whole (collabsim sweep --workers 2, parameters_from = "
+              f"{sobol['parameters_from']!r}): {sobol['runs']} runs ({sobol['ok']} ok) in "
+              f"{sobol['total_s']:.0f} s, {sobol['runs_per_min']:.1f} runs/min")
     print(f"\nSobol sweep subset: its first {runs} runs (runner started beforehand)")
     for s in sweeps:
         if "error" in s:
@@ -449,12 +492,13 @@ def main(argv: list[str] | None = None) -> int:
                         f"[{c_lo:.2f}, {c_hi:.2f}])",
                         agent["reduction_vs_independent"] >= 5
                         and agent["var_difference"] <= common["var_difference"]))
+    if "error" not in sobol:
+        targets.append((f"Sobol {sobol['runs']:,} runs ≤ 300 s on 2 workers",
+                        f"{sobol['total_s']:.0f} s (whole sweep, end to end)",
+                        sobol["total_s"] <= 300))
     ok = [s for s in sweeps if "error" not in s]
     if len(ok) == 3:
         one, two, dask = ok
-        targets.append(("Sobol 1,024 runs ≤ 300 s on 2 workers",
-                        f"{two['full_sweep_s']:.0f} s (from {two['runs']} runs)",
-                        two["full_sweep_s"] <= 300))
         r2 = two["runs_per_min"] / one["runs_per_min"]
         targets.append(("2 local processes ≥ 1.9× 1", f"{r2:.2f}×", r2 >= 1.9))
         rd = dask["runs_per_min"] / two["runs_per_min"]

@@ -152,6 +152,54 @@ def effect_table(pairs: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
                                        "ci_low", "ci_high", "p_value", "n", "relative"])
 
 
+def shared_history(scenario: Scenario, seed: int, day: int | None = None,
+                   steps: int | None = None, n_citizens: int | None = None
+                   ) -> tuple[Any, int]:
+    """The model run to the morning of ``day`` (default: the collaboration start).
+
+    Returns:
+        ``(model, days_left)``: the model on ``day`` and the days its run has left
+        (``steps`` or the scenario's, minus ``day``; the fork is capped at the run's end).
+    """
+    from collabsim.model import CollabModel  # the model layer; imported late
+
+    model = CollabModel(scenario, seed=seed, n_citizens=n_citizens)
+    total = int(steps if steps is not None else model.config.steps)
+    fork = min(scenario.collaboration_start if day is None else int(day), total)
+    model.run(fork)
+    return model, total - fork
+
+
+def run_arm(model: Any, edit: Callable[[Any], None] | None, days: int, window_start: int,
+            copy_first: bool = True) -> Any:
+    """One arm of a fork: (a copy of) ``model`` with ``edit`` made that morning, run on.
+
+    Returns:
+        Its :class:`~collabsim.runner.RunResult`, summarised on the windows split on
+        ``window_start`` (the scenario's collaboration start, whatever the edit changed).
+    """
+    import copy
+
+    from collabsim.runner import result_of
+
+    arm = copy.deepcopy(model) if copy_first else model
+    if edit is not None:
+        edit(arm)
+    arm.run(days)
+    return result_of(arm, window_start)
+
+
+def intervention_edit(changes: Mapping[str, Any], label: str) -> Callable[[Any], None]:
+    """An edit that makes ``changes`` (dotted key paths) an intervention on the model's day."""
+    from collabsim.interventions import with_interventions
+
+    def edit(model: Any) -> None:
+        model.config = with_interventions(
+            model.config, [{"day": model.day, "label": label, "set": dict(changes)}])
+        model.timeline.interventions.append(model.config.interventions[-1])
+    return edit
+
+
 def _forks(scenario: Scenario, seed: int, edits: Mapping[Any, Callable[[Any], None] | None],
            day: int | None, steps: int | None, n_citizens: int | None) -> dict[Any, Any]:
     """One run to ``day``, then one arm per edit: a copy of it with the edit made that morning.
@@ -160,24 +208,11 @@ def _forks(scenario: Scenario, seed: int, edits: Mapping[Any, Callable[[Any], No
     changes nothing. Returns name to :class:`~collabsim.runner.RunResult`, each
     summarised on the scenario's windows.
     """
-    import copy
-
-    from collabsim.model import CollabModel  # the model layer; imported late
-    from collabsim.runner import result_of
-
-    model = CollabModel(scenario, seed=seed, n_citizens=n_citizens)
-    total = int(steps if steps is not None else model.config.steps)
-    fork = min(scenario.collaboration_start if day is None else int(day), total)
-    model.run(fork)
+    model, days = shared_history(scenario, seed, day, steps, n_citizens)
     arms = list(edits.items())
-    out = {}
-    for k, (name, edit) in enumerate(arms):
-        arm = model if k == len(arms) - 1 else copy.deepcopy(model)
-        if edit is not None:
-            edit(arm)
-        arm.run(total - fork)
-        out[name] = result_of(arm, scenario.collaboration_start)
-    return out
+    return {name: run_arm(model, edit, days, scenario.collaboration_start,
+                          copy_first=k < len(arms) - 1)
+            for k, (name, edit) in enumerate(arms)}
 
 
 def run_pair(scenario: Scenario, seed: int, steps: int | None = None,
@@ -229,20 +264,10 @@ def run_forked(scenario: Scenario | str | Path, seed: int,
         Name to :class:`~collabsim.runner.RunResult`, summarised on the
         scenario's windows.
     """
-    from collabsim.interventions import with_interventions
-
-    def intervene(name: Any, changes: Mapping[str, Any]) -> Callable[[Any], None]:
-        text = str(name) if label is None else label
-
-        def edit(model: Any) -> None:
-            model.config = with_interventions(
-                model.config, [{"day": model.day, "label": text, "set": dict(changes)}])
-            model.timeline.interventions.append(model.config.interventions[-1])
-        return edit
-
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return _forks(sc, seed, {name: intervene(name, changes) if changes else None
-                             for name, changes in variants.items()}, day, steps, n_citizens)
+    return _forks(sc, seed, {
+        name: intervention_edit(changes, str(name) if label is None else label)
+        if changes else None for name, changes in variants.items()}, day, steps, n_citizens)
 
 
 def collaboration_effects(scenario: Scenario | str | Path, replications: int = 20,

@@ -202,21 +202,49 @@ def _start_change(sc: Scenario, changes: dict[str, Any]) -> dict[str, Any]:
     return {"day": sc.collaboration_start, "label": START_LABEL, "set": dict(changes)}
 
 
+#: The shared history a worker process simulated last: key to ``(model, days left, start)``.
+#: One is enough (a sweep's runs come sorted by history, so a worker meets each history in
+#: one stretch of batches) and bounds the memory to one model; the model is never run itself,
+#: only copied, so a result does not depend on which batch simulated the history.
+_HISTORY: dict[str, tuple[Any, int, int]] = {}
+
+
+def _history_key(job: Job, t: RunTask) -> str:
+    import hashlib
+
+    sc = job.scenarios[t.scenario]
+    text = repr((sc.model_dump_json(), job.steps, job.n_citizens, t.history()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _forked_runs(job: Job, group: Sequence[RunTask]) -> dict[int, Any]:
-    """Runs sharing one history: simulated once to the start, then one copy per run."""
-    from collabsim.effects import run_forked
+    """Runs sharing one history: one copy each of it, with its parameters changed that morning.
+
+    The history is simulated once to the start, or kept from this process's last batch.
+    """
+    from collabsim.effects import intervention_edit, run_arm, shared_history
     from collabsim.scenario import load_scenario
 
-    if len(group) == 1:
-        return {group[0].run_id: _one_run(job, group[0])}
     t0 = group[0]
-    try:
-        sc = load_scenario(job.scenarios[t0.scenario], t0.overrides or None)
-        out = run_forked(sc, t0.seed, {t.run_id: t.at_start for t in group}, None, job.steps,
-                         job.n_citizens, label=START_LABEL)
-    except Exception:  # which run failed is not known: each one on its own says
-        return {t.run_id: _one_run(job, t) for t in group}
-    return dict(out)
+    key = _history_key(job, t0)
+    kept = _HISTORY.get(key)
+    if kept is None:
+        try:
+            sc = load_scenario(job.scenarios[t0.scenario], t0.overrides or None)
+            model, days = shared_history(sc, t0.seed, None, job.steps, job.n_citizens)
+        except Exception:  # the history itself fails: each run on its own says how
+            return {t.run_id: _one_run(job, t) for t in group}
+        _HISTORY.clear()
+        _HISTORY[key] = kept = (model, days, sc.collaboration_start)
+    model, days, start = kept
+    out: dict[int, Any] = {}
+    for t in group:
+        try:
+            edit = intervention_edit(t.at_start, START_LABEL) if t.at_start else None
+            out[t.run_id] = run_arm(model, edit, days, start)
+        except Exception as exc:
+            out[t.run_id] = exc
+    return out
 
 
 def lost_result(tasks: Sequence[RunTask], reason: str) -> BatchResult:
@@ -764,6 +792,7 @@ def _sweep(exp: Experiment, path: Path, run: Runner, progress: Callable[[Status]
         store.finalize()
         interrupted = False
     finally:
+        _HISTORY.clear()  # a sequential sweep kept its last history in this process
         store.close(interrupted=interrupted)
 
 

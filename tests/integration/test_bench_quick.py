@@ -22,13 +22,16 @@ def test_quick_benchmark_reports_every_section(tmp_path):
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr[-2000:]
     data = json.loads(out.read_text())
-    for key in ("machine", "models", "epstein", "city", "builds", "sweeps", "scaling", "targets"):
+    for key in ("machine", "models", "epstein", "city", "builds", "sweeps", "sobol", "scaling",
+                "targets"):
         assert key in data, key
-    parts = [*data["models"], data["epstein"], *data["builds"], *data["sweeps"],
+    parts = [*data["models"], data["epstein"], *data["builds"], *data["sweeps"], data["sobol"],
              *(data["city"][k] for k in ("jcoc", "pbg_with_burn_in", "pbg_without_burn_in"))]
     assert not [p for p in parts if "error" in p]
     assert all(c["ok"] for c in data["city"]["cli"])
     assert all(s["every_run_once"] for s in data["sweeps"])
     assert {s["runner"] for s in data["sweeps"]} == {"processes", "dask"}
+    sobol = data["sobol"]  # the whole (tiny) sweep: 2 × (6 + 2) points, forked on the start
+    assert (sobol["runs"], sobol["ok"], sobol["parameters_from"]) == (16, 16, "start")
     assert data["scaling"]["ok"] and len(data["scaling"]["summary"]) == 4
     assert {p: p.stat().st_mtime_ns for p in kept} == kept  # the recorded results untouched
