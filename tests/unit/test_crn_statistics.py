@@ -22,19 +22,36 @@ def _planted(n: int, rho: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return z[0], 1.0 + rho * z[0] + np.sqrt(1 - rho ** 2) * z[1]
 
 
-def test_ratio_ci_is_the_f_interval_and_covers_the_ratio():
-    lo, hi = crn.ratio_ci(4.0, 1.0, 30, 30)
-    f = stats.f(29, 29)
-    assert lo == pytest.approx(4.0 / f.ppf(0.975)) and hi == pytest.approx(4.0 / f.ppf(0.025))
-    assert lo < 4.0 < hi
-    # coverage on planted normal samples whose true variance ratio is 4
+def _contaminated(g: np.random.Generator, n: int) -> np.ndarray:
+    """Normal values with 7 % of them five times as spread: heavy tails, as a few seeds give."""
+    z = g.standard_normal(n)
+    z[g.random(n) < 0.07] *= 5.0
+    return z
+
+
+@pytest.mark.parametrize("draw, least", [
+    (lambda g, n: g.standard_normal(n), 0.88),
+    (_contaminated, 0.84),
+])
+def test_ratio_ci_covers_the_true_variance_ratio_where_the_f_interval_does_not(draw, least):
+    """On 60 pairs whose true variance ratio is 4: the bootstrap interval covers it near its
+    nominal 95 % for normal and for heavy-tailed values; the F interval (normal theory) covers
+    it for normal values only (about 54 % on the contaminated ones)."""
     g = np.random.default_rng(1)
-    hits = 0
-    for _ in range(400):
-        a, b = 2.0 * g.standard_normal(30), g.standard_normal(30)
-        lo, hi = crn.ratio_ci(a.var(ddof=1), b.var(ddof=1), 30, 30)
-        hits += lo <= 4.0 <= hi
-    assert 0.92 <= hits / 400 <= 0.98  # nominal 0.95; binomial sd 0.011
+    f = stats.f(59, 59)
+    boot = f_hits = 0
+    reps = 150
+    for _ in range(reps):
+        num, den = 2.0 * draw(g, 60), draw(g, 60)
+        lo, hi = crn.ratio_ci(num, den, resamples=999)
+        boot += lo <= 4.0 <= hi
+        r = num.var(ddof=1) / den.var(ddof=1)
+        f_hits += r / f.ppf(0.975) <= 4.0 <= r / f.ppf(0.025)
+    assert boot / reps >= least  # binomial sd at 0.93: 0.02
+    if draw is _contaminated:
+        assert f_hits / reps < 0.75  # why the benchmark does not use it
+    lo, hi = crn.ratio_ci(np.arange(10.0), np.zeros(10))
+    assert lo == hi == float("inf")  # a way with no paired variance
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.8, 0.95])
