@@ -18,7 +18,10 @@ Measures (each in a fresh subprocess, so peak memory is the run's own):
    order) on 1 and 2 local worker processes and on a real multi-process Dask
    cluster (``dask scheduler`` and two ``dask worker`` processes started here
    on 127.0.0.1), to compare the runners;
-6. benchmarks/scaling.py: time and memory against citizens, agencies and
+6. benchmarks/crn.py and benchmarks/crn_floor.py: the variance of paired policy
+   differences three ways, and for the pbg pair how much of it any pairing of
+   the draws after the policy could remove;
+7. benchmarks/scaling.py: time and memory against citizens, agencies and
    workflow stages (scaling.csv, scaling.png).
 
 Targets are printed as PASS or FAIL; they are never assertions in the test
@@ -435,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
                if quick else crn.measure(pairs=60, citizens=5000, workers=2))
     print(crn.table(crn_res))
     results["crn"] = crn_res
+    import crn_floor
+
+    floor = (crn_floor.measure(histories=2, continuations=2, citizens=500, workers=1)
+             if quick else crn_floor.measure(histories=60, continuations=3))
+    print(crn_floor.text(floor))
+    results["crn_floor"] = floor
 
     if not args.no_scaling:
         print("\nScaling (benchmarks/scaling.py)")

@@ -121,6 +121,18 @@ class CollabModel(mesa.Model):
             self._streams[name] = stream(self.seed, name)
         return self._streams[name]
 
+    def reseed(self, seed: int) -> None:
+        """Draw the rest of the run from ``seed``: every stream and per-agent draw, state kept.
+
+        For continuations of one state under other random numbers (copies of a
+        model taken on a day, each reseeded): what a run's outcome owes to its
+        history up to that day, and what to the draws after it
+        (``benchmarks/crn_floor.py``). ``model.seed`` becomes ``seed``.
+        """
+        self.seed = int(seed)
+        self._streams = {}
+        self._draws = AgentDraws(self.seed)
+
     def uniforms(self, name: str, ids: np.ndarray, slot: int = 0) -> np.ndarray:
         """Today's uniforms of agents ``ids`` in decision ``name`` (per-agent CRN).
 

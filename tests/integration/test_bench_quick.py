@@ -23,7 +23,7 @@ def test_quick_benchmark_reports_every_section(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     data = json.loads(out.read_text())
     for key in ("machine", "models", "epstein", "city", "builds", "sweeps", "sobol", "scaling",
-                "targets"):
+                "crn", "crn_floor", "targets"):
         assert key in data, key
     parts = [*data["models"], data["epstein"], *data["builds"], *data["sweeps"], data["sobol"],
              *(data["city"][k] for k in ("jcoc", "pbg_with_burn_in", "pbg_without_burn_in"))]
@@ -33,5 +33,7 @@ def test_quick_benchmark_reports_every_section(tmp_path):
     assert {s["runner"] for s in data["sweeps"]} == {"processes", "dask"}
     sobol = data["sobol"]  # the whole (tiny) sweep: 2 × (6 + 2) points, forked on the start
     assert (sobol["runs"], sobol["ok"], sobol["parameters_from"]) == (16, 16, "start")
+    fl = data["crn_floor"]
+    assert fl["floor"] >= 0 and fl["within"] >= 0 and fl["histories"] == 2
     assert data["scaling"]["ok"] and len(data["scaling"]["summary"]) == 4
     assert {p: p.stat().st_mtime_ns for p in kept} == kept  # the recorded results untouched

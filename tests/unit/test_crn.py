@@ -105,3 +105,22 @@ def test_stream_mode_is_the_sequential_draw():
     ids = np.arange(5)
     expected = copy.deepcopy(m.stream("citizens.choice")).random(5)
     np.testing.assert_array_equal(m.uniforms("citizens.choice", ids), expected)
+
+
+def test_reseed_keeps_the_state_and_draws_the_rest_from_the_new_seed():
+    """Continuations of one state: the same new seed repeats the rest of the run, another
+    seed changes it, and the state on the day of the reseed is the model's own."""
+    m = CollabModel("pbg", seed=3, n_citizens=600, overrides={"burn_in_days": 20})
+    m.run(40)
+    backlog = m.licensing.files.n
+    runs = []
+    for seed in (11, 11, 12):
+        c = copy.deepcopy(m)
+        c.reseed(seed)
+        assert c.seed == seed and c.licensing.files.n == backlog and c.day == m.day
+        runs.append(c.run(60).reset_index(drop=True).iloc[40:])
+    assert runs[0].equals(runs[1])
+    assert not runs[0].equals(runs[2])
+    m.run(60)  # the original goes on with its own seed, unlike either continuation
+    own = m.datacollector.get_model_vars_dataframe().reset_index(drop=True).iloc[40:]
+    assert not own.equals(runs[0])

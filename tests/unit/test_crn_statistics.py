@@ -79,3 +79,24 @@ def test_summary_of_planted_ways_ranks_them_and_bounds_the_count_noise():
     want = (agent["mean_a"] + agent["mean_b"]) * 30 / crn.WINDOW_DAYS
     assert agent["poisson_reference"] == pytest.approx(want)
     assert "poisson_reference" not in crn.summarise_pair(arms, "mobility")["per-agent CRN"]
+
+
+def test_floor_decomposition_recovers_planted_components():
+    """values[h, r, arm] with an effect that varies by history (sd 1) and continuation
+    noise (sd 2): the ANOVA must give floor ≈ 1 and within ≈ 4."""
+    import importlib.util as iu
+
+    spec = iu.spec_from_file_location(
+        "crn_floor", Path(__file__).resolve().parents[2] / "benchmarks" / "crn_floor.py")
+    floor_mod = iu.module_from_spec(spec)
+    spec.loader.exec_module(floor_mod)
+    g = np.random.default_rng(3)
+    h, r = 4000, 3
+    level = g.normal(10, 2, (h, 1))  # the history's own level, shared by both arms
+    effect = 3 + g.standard_normal((h, 1))
+    a = level + g.normal(0, np.sqrt(2), (h, r))
+    b = level + effect + g.normal(0, np.sqrt(2), (h, r))
+    out = floor_mod.decompose(np.stack([a, b], axis=2))
+    assert out["within"] == pytest.approx(4.0, rel=0.05)
+    assert out["floor"] == pytest.approx(1.0, rel=0.15)
+    assert out["best_reduction"] == pytest.approx(out["independent"] / out["floor"])
