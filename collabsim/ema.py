@@ -80,13 +80,16 @@ class CollabsimFunction:
 
     def __init__(self, scenarios: Mapping[str, Scenario], key_paths: Mapping[str, Sequence[str]],
                  kinds: Mapping[str, str], outcomes: Sequence[str], steps: int | None = None,
-                 n_citizens: int | None = None):
+                 n_citizens: int | None = None, at_start: bool = False):
         self.scenarios = dict(scenarios)
         self.key_paths = {k: list(v) for k, v in key_paths.items()}
         self.kinds = dict(kinds)
         self.outcomes = list(outcomes)
         self.steps = steps
         self.n_citizens = n_citizens
+        #: The experiment's ``parameters_from = "start"``: the values are an intervention on
+        #: the collaboration start (as the sweep makes them), not overrides of the whole run.
+        self.at_start = at_start
 
     def overrides(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Scenario overrides for a dict of uncertainty values."""
@@ -111,7 +114,16 @@ class CollabsimFunction:
         scenario = self.scenarios[name] if name is not None else next(iter(self.scenarios.values()))
         overrides = self.overrides(kwargs)
         try:
-            res = run(scenario, seed, self.steps, self.n_citizens, overrides)
+            if self.at_start and overrides:
+                from collabsim.experiments.runners import START_LABEL
+                from collabsim.interventions import with_interventions
+
+                scenario = with_interventions(scenario, [{
+                    "day": scenario.collaboration_start, "label": START_LABEL,
+                    "set": overrides}])
+                res = run(scenario, seed, self.steps, self.n_citizens)
+            else:
+                res = run(scenario, seed, self.steps, self.n_citizens, overrides)
         except Exception as exc:  # failures are data: EMA hangs on a raising run
             log.warning("collabsim run failed (seed %s, %s): %s: %s", seed, overrides,
                         type(exc).__name__, exc)
@@ -128,7 +140,8 @@ def uncertainties_of(source: Any) -> tuple[list[Uncertainty], dict[str, Any]]:
 
     Returns:
         ``(uncertainties, settings)`` with settings ``scenarios`` (list of
-        Scenario), ``steps``, ``n_citizens``, ``root_seed``, ``name``.
+        Scenario), ``steps``, ``n_citizens``, ``root_seed``, ``name`` and
+        ``parameters_from``.
     """
     if isinstance(source, str | Path) and (Path(source) / "manifest.json").is_file():
         return _from_manifest(Path(source))
@@ -139,7 +152,7 @@ def uncertainties_of(source: Any) -> tuple[list[Uncertainty], dict[str, Any]]:
            for p in exp.parameters]
     settings = {"scenarios": list(exp.scenarios), "steps": exp.spec.steps,
                 "n_citizens": exp.spec.n_citizens, "root_seed": exp.spec.root_seed,
-                "name": exp.name}
+                "name": exp.name, "parameters_from": exp.spec.parameters_from}
     return unc, settings
 
 
@@ -158,7 +171,8 @@ def _from_manifest(path: Path) -> tuple[list[Uncertainty], dict[str, Any]]:
         scenarios.append(resolve(sc.model_dump(exclude_none=True), fixed, str(path)))
     settings = {"scenarios": scenarios, "steps": spec.get("steps"),
                 "n_citizens": spec.get("n_citizens"), "root_seed": spec.get("root_seed", 0),
-                "name": spec.get("name") or path.name}
+                "name": spec.get("name") or path.name,
+                "parameters_from": spec.get("parameters_from") or "beginning"}
     return unc, settings
 
 
@@ -251,7 +265,8 @@ def ema_model(source: Any = None, *, scenario: Scenario | str | Path | None = No
     fn = CollabsimFunction(scenarios, {u.name: u.keys for u in unc},
                            {u.name: u.kind for u in unc}, outcomes,
                            steps if steps is not None else settings["steps"],
-                           n_citizens if n_citizens is not None else settings["n_citizens"])
+                           n_citizens if n_citizens is not None else settings["n_citizens"],
+                           settings.get("parameters_from") == "start")
     model_name = identifier(name or settings["name"])
     seed_root = root_seed if root_seed is not None else int(settings["root_seed"] or 0)
     seeds = replicate_seeds(seed_root, replications)

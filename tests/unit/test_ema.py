@@ -106,6 +106,27 @@ def test_uncertainties_from_an_experiment_spec():
     assert set(out) == set(OUT)
 
 
+def test_a_spec_whose_parameters_act_from_the_start_runs_as_the_sweep_does():
+    """parameters_from = "start": EMA's run makes the values an intervention on the start,
+    so it equals the sweep's (forked) run of the same seed and values."""
+    from collabsim.experiments import load_experiment, run_experiment
+
+    exp = load_experiment({
+        "name": "ema_start", "scenarios": ["pbg"], "replications": 1, "root_seed": 5,
+        "steps": 60, "n_citizens": 300, "parameters_from": "start",
+        "set": {"collaboration_start": 30, "warmup_days": 10, "burn_in_days": 10},
+        "sampler": {"method": "grid"},
+        "parameters": {"agencies.*.leader_commitment": {"levels": [0.3, 0.9]}}})
+    sweep = run_experiment(exp, runner="sequential").runs
+    m = ema_model(exp, outcomes=OUT)
+    assert m.function.at_start
+    for _, row in sweep.iterrows():
+        got = m.function(**{"agencies.*.leader_commitment": row["agencies.*.leader_commitment"],
+                            "seed": int(row["seed"])})
+        assert got == {o: row[o] for o in OUT}
+    assert sweep["mean_trust_final"].nunique() == 2  # the values did act
+
+
 def test_bad_inputs():
     with pytest.raises(CollabsimError, match="give an experiment"):
         ema_model()
