@@ -147,12 +147,14 @@ def run_batch(job: Job, tasks: Sequence[RunTask]) -> BatchResult:
     """Run a batch of runs, each one call of :func:`collabsim.runner.run`.
 
     Runs whose parameters change on the collaboration start (``at_start``) and
-    that share a history (:meth:`RunTask.history`) are forked from one model
-    run to the start (:func:`collabsim.effects.run_forked`): each result is
-    bit-identical to a separate run with that intervention, so how the runs
-    are batched cannot change them. A run that raises is recorded as failed
-    (its error and seed kept); the batch goes on. Module-level and free of side
-    effects, so it pickles to any worker and may safely run twice.
+    that share a history (:meth:`RunTask.history`) are copies of one model run
+    to the start (:func:`collabsim.effects.shared_history` and
+    :func:`~collabsim.effects.run_arm`): each result is bit-identical to a
+    separate run with that intervention, so how the runs are batched cannot
+    change them. A run that raises is recorded as failed (its error and seed
+    kept); the batch goes on. Module-level, and its only state is the last
+    history it simulated (kept to be copied, never run on), so it pickles to
+    any worker and may safely run twice.
     """
     import platform
 
@@ -184,12 +186,14 @@ def _one_run(job: Job, t: RunTask) -> Any:
     """One run's :class:`~collabsim.runner.RunResult`, or the exception it raised."""
     from collabsim.interventions import with_interventions
     from collabsim.runner import run
+    from collabsim.scenario import load_scenario
 
     try:
-        sc = job.scenarios[t.scenario]
+        sc, overrides = job.scenarios[t.scenario], t.overrides
         if t.at_start:  # the same run as a fork gives it, made on its own
-            sc = with_interventions(sc, [_start_change(sc, t.at_start)])
-        return run(sc, t.seed, job.steps, job.n_citizens, overrides=t.overrides)
+            sc = load_scenario(sc, overrides or None)
+            sc, overrides = with_interventions(sc, [_start_change(sc, t.at_start)]), {}
+        return run(sc, t.seed, job.steps, job.n_citizens, overrides=overrides)
     except Exception as exc:
         return exc
 
