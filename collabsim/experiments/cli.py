@@ -185,6 +185,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"{exp.name}: {len(d)} runs = {len(exp.scenarios)} scenario(s) × "
               f"{d['sample'].nunique()} point(s) ({exp.sampler}) × {draws}"
               f"{exp.spec.replications} replication(s); would write {out}/")
+        if exp.spec.parameters_from == "start":
+            shared = d.groupby(["scenario", "seed"] + (["posterior_draw"] if exp.posterior
+                                                        is not None else [])).ngroups
+            print(f"  parameters change on the collaboration start: the runs share {shared} "
+                  "histories up to it, each simulated once per worker")
         return 0
     if args.scheduler and not args.scheduler.strip():
         raise CollabsimError("--scheduler: give an address such as tcp://HOST:8786")

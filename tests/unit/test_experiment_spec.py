@@ -272,6 +272,10 @@ def test_dry_run_prints_design_size(tmp_path, capsys):
     assert main(["sweep", str(write(tmp_path, GRID)), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "8 runs = 1 scenario(s) × 4 point(s) (grid) × 2 replication(s)" in out
+    assert "histories" not in out  # parameters from the beginning: nothing shared
+    forked = GRID.replace("steps = 30", 'steps = 400\nparameters_from = "start"')
+    assert main(["sweep", str(write(tmp_path, forked, "f.toml")), "--dry-run"]) == 0
+    assert "the runs share 2 histories up to it" in capsys.readouterr().out  # one per seed
 
 
 # ------------------------------------------- every problem at once (issue 10, item 3)
