@@ -54,11 +54,7 @@ def _continuations(args: tuple) -> list[list[float]]:
             arm = copy.deepcopy(model)
             arm.reseed(cseed)
             ts = run_arm(arm, edit, days, start, copy_first=False).timeseries
-            if kind == "permits":
-                w = ts[(ts["day"] >= start + 365 - crn.WINDOW_DAYS) & (ts["day"] < start + 365)]
-                row.append(float(w["permits_issued"].mean() * 30.0))
-            else:
-                row.append(float(ts[ts["day"] >= start]["mobility_index"].mean()))
+            row.append(crn.outcome_of(ts, start, kind))
         out.append(row)
     return out
 

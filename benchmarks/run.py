@@ -207,8 +207,7 @@ def child_sweep(runner: str, workers: int, runs: int, quick: bool = False) -> di
     # one's tail is a few per cent of the run. The subset keeps the same balance
     # (16 batches a worker): with 2 batches a worker, as before, which runs fell
     # together moved the 2-worker rate by ±10 %.
-    size = min(_batch_size(exp.n_runs, workers, exp.spec.parameters_from == "start"),
-               max(1, runs // (16 * workers)))
+    size = min(_batch_size(exp.n_runs, workers), max(1, runs // (16 * workers)))
     batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     t0 = time.perf_counter()
     cluster = DaskProcesses(workers).__enter__() if runner == "dask" else None

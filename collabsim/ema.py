@@ -115,13 +115,10 @@ class CollabsimFunction:
         overrides = self.overrides(kwargs)
         try:
             if self.at_start and overrides:
-                from collabsim.experiments.runners import START_LABEL
-                from collabsim.interventions import with_interventions
+                from collabsim.interventions import changed_on_start
 
-                scenario = with_interventions(scenario, [{
-                    "day": scenario.collaboration_start, "label": START_LABEL,
-                    "set": overrides}])
-                res = run(scenario, seed, self.steps, self.n_citizens)
+                res = run(changed_on_start(scenario, overrides), seed, self.steps,
+                          self.n_citizens)
             else:
                 res = run(scenario, seed, self.steps, self.n_citizens, overrides)
         except Exception as exc:  # failures are data: EMA hangs on a raising run

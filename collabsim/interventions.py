@@ -27,8 +27,12 @@ from collabsim.scenario import Scenario, load_scenario
 if TYPE_CHECKING:
     from collabsim.model import CollabModel
 
-__all__ = ["Event", "Timeline", "daily_costs", "flatten", "parse_intervention", "parse_variant",
-           "with_interventions"]
+__all__ = ["START_LABEL", "Event", "Timeline", "changed_on_start", "daily_costs", "flatten",
+           "parse_intervention", "parse_variant", "with_interventions"]
+
+#: The event-log label of the parameters a sweep changes on the collaboration start
+#: (``parameters_from = "start"``).
+START_LABEL = "parameters"
 
 
 @dataclass(frozen=True)
@@ -189,3 +193,15 @@ def with_interventions(scenario: Scenario, extra: list[dict[str, Any]]) -> Scena
         return scenario
     own = [iv.model_dump() for iv in scenario.interventions]
     return load_scenario(scenario, {"interventions": own + list(extra)})
+
+
+def changed_on_start(scenario: Scenario, changes: dict[str, Any],
+                     label: str = START_LABEL) -> Scenario:
+    """The scenario with ``changes`` (dotted key paths) made on its collaboration start.
+
+    How a sweep with ``parameters_from = "start"`` runs a design point on its own
+    (a fork of the shared history gives the same run), and how ``analyze`` and
+    :mod:`collabsim.ema` repeat it.
+    """
+    return with_interventions(scenario, [{"day": scenario.collaboration_start, "label": label,
+                                          "set": dict(changes)}])

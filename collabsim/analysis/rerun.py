@@ -205,8 +205,7 @@ def run_settings(res: Results, run_id: int, n_citizens: int | None = None) -> Ru
 def network_snapshot(res: Results, run_id: int, n_citizens: int | None = None
                      ) -> NetworkSnapshot:
     """Re-run a recorded run and capture its collaboration network at the end."""
-    from collabsim.experiments.runners import START_LABEL
-    from collabsim.interventions import with_interventions
+    from collabsim.interventions import changed_on_start
     from collabsim.metrics import summarise
     from collabsim.model import CollabModel
     from collabsim.scenario import load_scenario
@@ -214,10 +213,8 @@ def network_snapshot(res: Results, run_id: int, n_citizens: int | None = None
     s = run_settings(res, run_id, n_citizens)
     scenario, overrides = s.scenario, s.overrides or None
     if s.at_start:  # the parameters were an intervention on the collaboration start
-        scenario = load_scenario(scenario, overrides)
-        scenario, overrides = with_interventions(scenario, [{
-            "day": scenario.collaboration_start, "label": START_LABEL,
-            "set": dict(s.at_start)}]), None
+        scenario = changed_on_start(load_scenario(scenario, overrides), s.at_start)
+        overrides = None
     model = CollabModel(scenario, seed=s.seed, n_citizens=s.n_citizens, overrides=overrides)
     df = model.run(s.steps).reset_index(drop=True)
     summary = summarise(df, model.config.collaboration_start, model.config.warmup_days)

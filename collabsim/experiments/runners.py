@@ -184,26 +184,17 @@ def run_batch(job: Job, tasks: Sequence[RunTask]) -> BatchResult:
 
 def _one_run(job: Job, t: RunTask) -> Any:
     """One run's :class:`~collabsim.runner.RunResult`, or the exception it raised."""
-    from collabsim.interventions import with_interventions
+    from collabsim.interventions import changed_on_start
     from collabsim.runner import run
     from collabsim.scenario import load_scenario
 
     try:
         sc, overrides = job.scenarios[t.scenario], t.overrides
         if t.at_start:  # the same run as a fork gives it, made on its own
-            sc = load_scenario(sc, overrides or None)
-            sc, overrides = with_interventions(sc, [_start_change(sc, t.at_start)]), {}
+            sc, overrides = changed_on_start(load_scenario(sc, overrides or None), t.at_start), {}
         return run(sc, t.seed, job.steps, job.n_citizens, overrides=overrides)
     except Exception as exc:
         return exc
-
-
-#: The event-log label of the change a run with ``parameters_from = "start"`` makes.
-START_LABEL = "parameters"
-
-
-def _start_change(sc: Scenario, changes: dict[str, Any]) -> dict[str, Any]:
-    return {"day": sc.collaboration_start, "label": START_LABEL, "set": dict(changes)}
 
 
 #: The shared history a worker process simulated last: key to ``(model, days left, start)``.
@@ -227,6 +218,7 @@ def _forked_runs(job: Job, group: Sequence[RunTask]) -> dict[int, Any]:
     The history is simulated once to the start, or kept from this process's last batch.
     """
     from collabsim.effects import intervention_edit, run_arm, shared_history
+    from collabsim.interventions import START_LABEL
     from collabsim.scenario import load_scenario
 
     t0 = group[0]
@@ -663,13 +655,9 @@ class Status:
     elapsed: float
 
 
-def _batch_size(n: int, workers: int, forked: bool = False) -> int:
-    """Runs per task: enough tasks to balance the workers, few enough to amortise overhead.
-
-    At most 16 runs; 32 when runs fork from a shared history (``parameters_from =
-    "start"``), which a batch simulates once, so larger batches simulate it fewer times.
-    """
-    return max(1, min(32 if forked else 16, n // max(1, workers * 8)))
+def _batch_size(n: int, workers: int) -> int:
+    """Runs per task: enough tasks to balance the workers, few enough to amortise overhead."""
+    return max(1, min(16, n // max(1, workers * 8)))
 
 
 def _tasks(exp: Experiment, run_ids: Sequence[int]) -> list[RunTask]:
@@ -773,8 +761,7 @@ def _sweep(exp: Experiment, path: Path, run: Runner, progress: Callable[[Status]
         if failed_before or ok_before:
             log.info("resuming %s: %d ok, %d failed to retry, %d missing", path, ok_before,
                      failed_before, len(todo) - failed_before)
-        size = batch_size or _batch_size(len(todo), run.workers,
-                                         exp.spec.parameters_from == "start")
+        size = batch_size or _batch_size(len(todo), run.workers)
         tasks = _tasks(exp, todo)
         batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
         start = time.monotonic()

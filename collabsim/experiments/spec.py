@@ -190,7 +190,7 @@ class ExperimentSpec(_Closed):
         "beginning", description="beginning: the parameters hold for the whole run, burn-in "
         "included; start: they are changed on each scenario's collaboration start (an "
         "intervention), from the steady state the runs on one seed share, so that history "
-        "is simulated once per batch and copied")
+        "is simulated once per worker and copied")
     n_citizens: int | None = Field(None, ge=10, le=5_000_000,
                                    description="Citizens (default: scenario's)")
     metrics: list[str] | None = Field(None, description="Time-series metrics kept (default all)")
@@ -668,7 +668,7 @@ def _check_from_start(params: list[Parameter], bases: list[Scenario], origin: st
     parameter's values must pass as an intervention on that day (the same validated
     path a scenario's ``[[interventions]]`` take).
     """
-    from collabsim.interventions import with_interventions
+    from collabsim.interventions import changed_on_start
 
     problems = []
     where = f"{origin}: parameters_from"
@@ -682,7 +682,7 @@ def _check_from_start(params: list[Parameter], bases: list[Scenario], origin: st
     for p in params:
         label = f"{origin}: parameters.{_loc_text((p.name,))}"
         keys = list(p.overrides(p.candidates()[0]))
-        fixed = [k for k in keys if k.split(".")[0] in _WHOLE_RUN_KEYS or k == "citizens.n"]
+        fixed = [k for k in keys if any(k == w or k.startswith(f"{w}.") for w in _WHOLE_RUN_KEYS)]
         if fixed:
             problems.append(f"{label}: {fixed[0]} shapes the whole run and cannot change on "
                             "the collaboration start (parameters_from = 'start'); allowed: "
@@ -692,8 +692,7 @@ def _check_from_start(params: list[Parameter], bases: list[Scenario], origin: st
         for sc in bases:
             for v in p.candidates():
                 try:
-                    with_interventions(sc, [{"day": sc.collaboration_start, "label": p.name,
-                                             "set": p.overrides(v)}])
+                    changed_on_start(sc, p.overrides(v), p.name)
                 except ScenarioError as exc:
                     problems.append(f"{label}: value {v!r} is invalid as a change on the "
                                     f"collaboration start of {sc.name}: {exc.problems[0]}")
