@@ -36,6 +36,7 @@ __all__ = [
     "scenario_table",
     "t_halfwidth",
     "welch_effect",
+    "welch_effects",
 ]
 
 #: Outcomes shown first in plots and key findings, in this order, when present.
@@ -129,6 +130,48 @@ def welch_effect(a: Sequence[float], b: Sequence[float], level: float = 0.95) ->
     return out
 
 
+def welch_effects(a: pd.DataFrame, b: pd.DataFrame, level: float = 0.95) -> list[dict]:
+    """:func:`welch_effect` of every column of ``a`` against the same column of ``b``.
+
+    Columns without missing values and with spread go through one scipy
+    ``ttest_ind(..., axis=0)`` call (a sweep's analysis compares dozens of outcomes at
+    dozens of factor levels); the rest through :func:`welch_effect`. The numbers are
+    :func:`welch_effect`'s.
+
+    Returns:
+        One dict per column, in ``a``'s column order.
+    """
+    x, y = a.to_numpy(float), b.to_numpy(float)
+    if x.ndim != 2 or x.shape[1] != y.shape[1]:
+        raise ValueError("welch_effects: a and b need the same columns")
+    out: list[dict | None] = [None] * x.shape[1]
+    fast = []
+    if x.shape[0] >= 2 and y.shape[0] >= 2:
+        clean = ~np.isnan(x).any(axis=0) & ~np.isnan(y).any(axis=0)
+        spread = x.var(axis=0, ddof=1) + y.var(axis=0, ddof=1) > 0
+        fast = np.flatnonzero(clean & spread)
+    if len(fast):
+        xs, ys = x[:, fast], y[:, fast]
+        with warnings.catch_warnings():  # see welch_effect
+            warnings.filterwarnings("ignore", "Precision loss occurred", RuntimeWarning)
+            res = stats.ttest_ind(ys, xs, equal_var=False, axis=0)
+        ci = res.confidence_interval(level)
+        na, nb = xs.shape[0], ys.shape[0]
+        ma, mb = xs.mean(axis=0), ys.mean(axis=0)
+        pooled = np.sqrt(((na - 1) * xs.var(axis=0, ddof=1) + (nb - 1) * ys.var(axis=0, ddof=1))
+                         / (na + nb - 2))
+        correction = 1 - 3 / (4 * (na + nb) - 9)
+        for k, col in enumerate(fast):
+            diff = float(mb[k] - ma[k])
+            out[col] = {"mean_a": float(ma[k]), "mean_b": float(mb[k]), "diff": diff,
+                        "diff_ci_low": float(ci.low[k]), "diff_ci_high": float(ci.high[k]),
+                        "hedges_g": float(diff / pooled[k] * correction) if pooled[k] > 0
+                        else np.nan,
+                        "p_value": float(res.pvalue[k]), "n_a": na, "n_b": nb}
+    return [e if e is not None else welch_effect(x[:, k], y[:, k], level)
+            for k, e in enumerate(out)]
+
+
 def paired_effect(before: Sequence[float], after: Sequence[float], level: float = 0.95) -> dict:
     """Paired effect of after − before within runs.
 
@@ -169,13 +212,14 @@ def scenario_effects(res: Results, outcomes: Sequence[str] | None = None,
         return pd.DataFrame()
     ref = reference or names[0]
     ok = res.ok
+    cols = list(outcomes or res.outcomes)
     rows = []
     for name in names:
         if name == ref:
             continue
-        for col in outcomes or res.outcomes:
-            eff = welch_effect(ok.loc[ok.scenario == ref, col], ok.loc[ok.scenario == name, col])
-            rows.append({"reference": ref, "scenario": name, "metric": col, **eff})
+        effs = welch_effects(ok.loc[ok.scenario == ref, cols], ok.loc[ok.scenario == name, cols])
+        rows += [{"reference": ref, "scenario": name, "metric": col, **eff}
+                 for col, eff in zip(cols, effs, strict=True)]
     return pd.DataFrame(rows)
 
 
@@ -286,10 +330,10 @@ def factor_effects(res: Results, outcomes: Sequence[str] | None = None,
         if len(order) < 2:
             continue
         base = order.index[0]
+        cols = list(outcomes or res.outcomes)
+        ref = ok.loc[(labels == base).to_numpy(), cols]
         for level in order.index[1:]:
-            for col in outcomes or res.outcomes:
-                eff = welch_effect(ok.loc[(labels == base).to_numpy(), col],
-                                   ok.loc[(labels == level).to_numpy(), col])
-                rows.append({"factor": factor, "reference_level": base, "level": level,
-                             "metric": col, **eff})
+            effs = welch_effects(ref, ok.loc[(labels == level).to_numpy(), cols])
+            rows += [{"factor": factor, "reference_level": base, "level": level,
+                      "metric": col, **eff} for col, eff in zip(cols, effs, strict=True)]
     return pd.DataFrame(rows)

@@ -426,9 +426,9 @@ class MobilityService:
         n_cp = self.cp_needed.size
         self.cp_officers = np.bincount(posts, minlength=n_cp)
         self.cp_staff = np.bincount(posts, weights=(o.competence * o.effort)[on], minlength=n_cp)
-        pairs = np.unique(np.stack([posts, o.agency_of[on]]), axis=1) if posts.size else \
-            np.zeros((2, 0), dtype=int)
-        self.cp_agencies = np.bincount(pairs[0], minlength=n_cp)
+        n_ag = len(self.model.agency_list)  # agencies at each post: distinct (post, agency)
+        present = np.bincount(posts * n_ag + o.agency_of[on], minlength=n_cp * n_ag) > 0
+        self.cp_agencies = present.reshape(n_cp, n_ag).sum(axis=1)
         for f in POST_FUNCTIONS:
             carries = self.holds[f][o.agency_of[on]]
             self.cp_function[f] = np.bincount(posts[carries], minlength=n_cp) > 0

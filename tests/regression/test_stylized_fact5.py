@@ -7,7 +7,7 @@ of every agency was the key factor": an agency with a function only it holds
 costs more when it withdraws than its share of officers.
 
 Design. Every variant runs the same :data:`N_REPLICATIONS` seeds
-(``replicate_seeds(ROOT_SEED, …)``, common random numbers) at 10,000 citizens
+(``replicate_seeds(ROOT_SEED, …)``, common random numbers) at 5,000 citizens
 and the preset's 120 days, so runs pair up by seed. An effect is the per-seed
 difference of enforcement-phase means. A sub-fact **holds** when the effect
 exceeds its **minimum effect size** (margin): one-sided Wilcoxon signed-rank
@@ -43,7 +43,9 @@ ROOT_SEED = 2026
 #: numbers every effect sits many standard deviations of its paired differences above its
 #: margin (20 pairs: compliance +0.0139, 95 % CI [0.0135, 0.0143] against the margin 0.01).
 N_REPLICATIONS = 10
-N_CITIZENS = 10_000
+#: Half the preset's city: a third cheaper, and every effect still sits many CI widths off
+#: its margin (over the ten pairs: compliance +0.0139, 95 % CI [0.0129, 0.0149], against 0.01).
+N_CITIZENS = 5_000
 ALPHA = 0.01
 MI, AW, CO = ("mobility_index_enforcement", "awareness_rate_enforcement",
               "compliance_rate_enforcement")
