@@ -16,10 +16,12 @@ numbers), and every step, play frame or reset moves both, in lockstep.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +39,7 @@ from collabsim.viz.controls import (
 )
 from collabsim.viz.i18n import LANGS, Message
 
-__all__ = ["DAYS_PER_STEP", "DEFAULT_SEED", "Setup", "ViewState", "preset_scenario"]
+__all__ = ["DAYS_PER_STEP", "DEFAULT_SEED", "Setup", "ViewState", "new_model", "preset_scenario"]
 
 DEFAULT_SEED = 42
 #: Choices for how many days one press of Step (or one frame of Play) simulates.
@@ -47,6 +49,43 @@ DAYS_PER_STEP = (1, 7, 30)
 def _env_int(name: str) -> int | None:
     text = os.environ.get(name, "").strip()
     return int(text) if text else None
+
+
+#: Day-0 models the view has built, by their keyword arguments (most recent last).
+_BUILT: OrderedDict[str, CollabModel] = OrderedDict()
+_BUILT_LOCK = threading.Lock()
+#: How many day-0 models are kept, and at most how many citizens in all (a kept model is
+#: about 9 MB per 100,000 citizens).
+BUILT_KEPT = 6
+BUILT_CITIZENS = 1_000_000
+
+
+def new_model(**kwargs: Any) -> CollabModel:
+    """A model at day 0 of these :class:`~collabsim.model.CollabModel` arguments.
+
+    The view keeps the last :data:`BUILT_KEPT` day-0 models it built (at most
+    :data:`BUILT_CITIZENS` citizens in all) and hands out a
+    deep copy of one whose arguments (preset, seed, citizens, changed values, added
+    interventions) are the same: Reset, compare mode (whose baseline is the page as
+    it was) and going back to an earlier value then start in milliseconds instead of
+    repeating the burn-in (1–2 s at 10,000 citizens). A copy runs bit for bit as a
+    model built anew (``tests/integration/test_viz.py``); every page gets its own.
+    """
+    key = json.dumps(kwargs, sort_keys=True, default=repr)
+    with _BUILT_LOCK:
+        kept = _BUILT.get(key)
+        if kept is not None:
+            _BUILT.move_to_end(key)
+            return copy.deepcopy(kept)
+    model = CollabModel(**kwargs)
+    if model.population.n > BUILT_CITIZENS:
+        return model
+    with _BUILT_LOCK:
+        _BUILT[key] = copy.deepcopy(model)
+        while len(_BUILT) > BUILT_KEPT or sum(
+                m.population.n for m in _BUILT.values()) > BUILT_CITIZENS:
+            _BUILT.popitem(last=False)
+    return model
 
 
 @functools.lru_cache(maxsize=32)
@@ -133,7 +172,7 @@ class ViewState:
             lang = "en"
         # interventions given on the command line (`collabsim viz --intervene`)
         added = tuple(json.loads(os.environ.get("COLLABSIM_VIZ_INTERVENE") or "[]"))
-        model = CollabModel(**model_kwargs(preset, seed, {}, n_citizens, list(added)))
+        model = new_model(**model_kwargs(preset, seed, {}, n_citizens, list(added)))
         return cls(preset=solara.reactive(preset), seed=solara.reactive(seed),
                    changed=solara.reactive({}), model=solara.reactive(model),
                    tick=solara.reactive(0), playing=solara.reactive(False),
@@ -189,7 +228,7 @@ class ViewState:
         Raises:
             ScenarioError: when a value is refused by the schema.
         """
-        return CollabModel(**model_kwargs(setup.preset, self.seed.value, setup.changed,
+        return new_model(**model_kwargs(setup.preset, self.seed.value, setup.changed,
                                           self.n_citizens, list(setup.added)))
 
     def rebuild(self) -> bool:

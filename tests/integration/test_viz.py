@@ -16,9 +16,10 @@ import pytest
 import solara
 
 from collabsim.cli import build_parser
-from collabsim.model import FLAT_PARAMETERS
+from collabsim.model import FLAT_PARAMETERS, CollabModel
 from collabsim.scenario import load_scenario
 from collabsim.viz import drawing, panels
+from collabsim.viz import state as view_state
 from collabsim.viz.app import App, model_params
 from collabsim.viz.cli import server_command, server_env
 from collabsim.viz.controls import CONTROLS, control_specs, schema_field
@@ -161,6 +162,30 @@ def test_reset_starts_the_same_run_again():
     for _ in range(3):
         step.click()
     assert images(rc) == first  # same seed, same picture
+
+
+def test_a_kept_day0_model_is_handed_out_as_a_copy_that_runs_as_a_new_build():
+    """Reset and compare mode start from a copy of the kept day-0 model, not a new burn-in."""
+    state = ViewState.create(preset="pbg", seed=11, n_citizens=N)
+    first = state.model.value
+    state.step(30)
+    state.rebuild()  # Reset: the same settings
+    again = state.model.value
+    assert again is not first and again.day == 0 and first.day == 30
+    again.run(30)
+    fresh = CollabModel("pbg", seed=11, n_citizens=N)
+    fresh.run(30)
+    for a, b in ((first, fresh), (again, fresh)):
+        assert a.datacollector.get_model_vars_dataframe().equals(
+            b.datacollector.get_model_vars_dataframe())
+    state.set_compare(True)  # the baseline is the page as it is: two copies, not one model
+    assert state.baseline.value is not state.model.value
+    state.set_param("leader_commitment", 0.9)
+    assert state.model.value.agency_list[0].leader_commitment == 0.9
+    assert state.baseline.value.agency_list[0].leader_commitment != 0.9
+    kept = list(view_state._BUILT.values())
+    assert len(kept) <= view_state.BUILT_KEPT
+    assert not {id(m) for m in kept} & {id(state.model.value), id(state.baseline.value)}
 
 
 def test_play_runs_until_paused():
