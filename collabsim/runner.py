@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from collabsim.metrics import summarise
 from collabsim.model import CollabModel
@@ -85,6 +84,8 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
     m = float(x.mean())
     if x.size < 2 or np.ptp(x) == 0:
         return m, m, m
+    from scipy import stats  # here: a worker process that only runs models skips it
+
     ci = stats.ttest_1samp(x, 0.0).confidence_interval(level)
     return m, float(ci.low), float(ci.high)
 
@@ -110,6 +111,8 @@ def confidence_table(summaries: pd.DataFrame, by: str = "scenario") -> pd.DataFr
     g = summaries[[by, *numeric]].groupby(by, sort=False)[numeric]
     mean, std, n = g.mean(), g.std(ddof=1), g.count()
     spread = (g.max() - g.min()) > 0
+    from scipy import stats
+
     with np.errstate(invalid="ignore", divide="ignore"):
         tq = stats.t.ppf(0.975, np.maximum(n.to_numpy(float) - 1, 1))
         half = tq * std.to_numpy(float) / np.sqrt(np.maximum(n.to_numpy(float), 1))
