@@ -6,7 +6,6 @@ small population so each preset renders in about a second.
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import annotated_types
@@ -237,15 +236,15 @@ def test_pipeline_counts_every_file_in_process():
     assert sum(panels.handoffs_in_flight(m).values()) <= m.licensing.backlog()
 
 
-def test_step_and_render_at_10000_citizens_is_under_a_second():
-    _, rc = render("pbg", n=10_000)
+def test_step_and_render_at_10000_citizens():
+    # how fast is measured in benchmarks/viz_load.py, not asserted here (a shared machine)
+    state, rc = render("pbg", n=10_000)
     step = rc.find(v.Btn, children=["Step"]).widget
-    times = []
-    for _ in range(6):
-        t0 = time.perf_counter()
+    before = images(rc)
+    for _ in range(3):
         step.click()  # 7 days, then every panel redrawn
-        times.append(time.perf_counter() - t0)
-    assert statistics.median(times) < 1.0, times
+    assert state.model.value.day == 21
+    assert images(rc) and images(rc) != before
 
 
 # ----------------------------------------------------------------------- CLI
