@@ -12,13 +12,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from collabsim.metrics import summarise
 from collabsim.model import CollabModel
 from collabsim.rng import replicate_seeds
 from collabsim.scenario import Scenario, load_scenario
 
-__all__ = ["RunResult", "compare", "confidence_table", "mean_ci", "result_of", "run"]
+__all__ = ["RunResult", "compare", "confidence_table", "mean_ci", "result_of", "run",
+           "t_halfwidth"]
 
 
 @dataclass
@@ -90,6 +92,26 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
     return m, float(ci.low), float(ci.high)
 
 
+def t_halfwidth(std: ArrayLike, n: ArrayLike, level: float = 0.95) -> np.ndarray:
+    """Half-width of the Student-t interval of a mean, for many groups at once.
+
+    The one vectorised form of the interval :func:`mean_ci` gives
+    for one group (a Sobol design has thousands of points; a time series
+    thousands of days): ``t(level, n − 1) · std / √n``, 0 for a group of one.
+
+    Args:
+        std: Sample standard deviations (``ddof=1``).
+        n: Group sizes.
+        level: Confidence level.
+    """
+    from scipy import stats
+
+    n = np.asarray(n, float)
+    tq = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, tq * np.asarray(std, float) / np.sqrt(np.maximum(n, 1)), 0.0)
+
+
 def confidence_table(summaries: pd.DataFrame, by: str = "scenario") -> pd.DataFrame:
     """Means with 95 % confidence intervals per metric and group.
 
@@ -110,13 +132,8 @@ def confidence_table(summaries: pd.DataFrame, by: str = "scenario") -> pd.DataFr
     # numbers, without a scipy call per cell (a Sobol design has thousands of groups)
     g = summaries[[by, *numeric]].groupby(by, sort=False)[numeric]
     mean, std, n = g.mean(), g.std(ddof=1), g.count()
-    spread = (g.max() - g.min()) > 0
-    from scipy import stats
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tq = stats.t.ppf(0.975, np.maximum(n.to_numpy(float) - 1, 1))
-        half = tq * std.to_numpy(float) / np.sqrt(np.maximum(n.to_numpy(float), 1))
-    half = np.where((n.to_numpy() >= 2) & spread.to_numpy(), half, 0.0)
+    spread = ((g.max() - g.min()) > 0).to_numpy()
+    half = np.where(spread, t_halfwidth(std.to_numpy(float), n.to_numpy()), 0.0)
     table = pd.DataFrame({
         by: np.repeat(mean.index.to_numpy(), len(numeric)),
         "metric": np.tile(numeric, len(mean)),

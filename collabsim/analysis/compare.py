@@ -16,12 +16,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 from scipy import stats
 
 from collabsim.analysis.results import Results
 from collabsim.effects import paired_difference
-from collabsim.runner import confidence_table
+from collabsim.runner import confidence_table, t_halfwidth
 
 __all__ = [
     "KEY_OUTCOMES",
@@ -69,24 +68,6 @@ def key_outcomes(res: Results, wanted: Sequence[str] | None = None, limit: int =
             extra = [c for c in KEY_OUTCOMES if c in varying and c not in picked]
             return (picked + extra)[:limit] if not wanted else picked
     return varying[:limit]
-
-
-def t_halfwidth(std: ArrayLike, n: ArrayLike, level: float = 0.95) -> np.ndarray:
-    """Half-width of the Student-t interval of a mean, for many groups at once.
-
-    The one vectorised form of the interval :func:`collabsim.runner.mean_ci` gives
-    for one group (a Sobol design has thousands of points; a time series
-    thousands of days): ``t(level, n − 1) · std / √n``, 0 for a group of one.
-
-    Args:
-        std: Sample standard deviations (``ddof=1``).
-        n: Group sizes.
-        level: Confidence level.
-    """
-    n = np.asarray(n, float)
-    tq = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 1, tq * np.asarray(std, float) / np.sqrt(np.maximum(n, 1)), 0.0)
 
 
 def welch_effect(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict:
