@@ -121,13 +121,16 @@ def measure(pairs: int = 12, citizens: int = 5000, workers: int = 2,
     Args:
         pairs: Replications per pair and way.
         citizens: Citizens per run.
-        workers: Local worker processes.
+        workers: Local worker processes (1: in this process, no pool to start).
         only: Names of :data:`PAIRS` to run (default all).
     """
     tasks = plan(pairs, citizens, only)
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(workers) as pool:
-        values = list(pool.map(_task, [t[3] for t in tasks], chunksize=1))
+    if workers <= 1:
+        values = [_task(t[3]) for t in tasks]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            values = list(pool.map(_task, [t[3] for t in tasks], chunksize=1))
     wall = time.perf_counter() - t0
     out: dict = {"pairs": pairs, "citizens": citizens, "workers": workers,
                  "wall_s": round(wall, 1), "results": {}}

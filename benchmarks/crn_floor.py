@@ -81,16 +81,19 @@ def decompose(values: np.ndarray) -> dict:
 
 def measure(name: str = "pbg vs pbg with the regulation", histories: int = 60,
             continuations: int = 3, citizens: int = 5000, workers: int = 2) -> dict:
-    """Run the histories and their continuations; :func:`decompose` them."""
+    """Run the histories and continuations (``workers`` 1: in process); :func:`decompose` them."""
     from collabsim.rng import replicate_seeds
 
     if not isinstance(crn.PAIRS[name][1], tuple):
         raise SystemExit(f"{name}: its policy is not made on the start; no shared history")
     seeds = replicate_seeds(2026, 2 * histories)[:histories]  # crn.py's common seeds
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(workers) as pool:
-        values = np.array(list(pool.map(
-            _continuations, [(name, s, continuations, citizens) for s in seeds], chunksize=1)))
+    jobs = [(name, s, continuations, citizens) for s in seeds]
+    if workers <= 1:  # in this process: no pool to start
+        values = np.array([_continuations(j) for j in jobs])
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            values = np.array(list(pool.map(_continuations, jobs, chunksize=1)))
     return {"pair": name, "histories": histories, "continuations": continuations,
             "citizens": citizens, "wall_s": round(time.perf_counter() - t0, 1),
             **decompose(values)}

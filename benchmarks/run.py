@@ -32,6 +32,7 @@ versions of each (the suite smoke-tests it) and writes where ``--out`` says.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -166,6 +167,16 @@ class DaskProcesses:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # the scheduler closes its workers and itself (a SIGTERM to each process took the
+        # nannies some 8 s to wind down); whatever is still up after that is terminated
+        if self.address and self.procs[0].poll() is None:
+            from distributed import Client
+
+            with contextlib.suppress(Exception), Client(self.address, timeout="10s") as client:
+                client.shutdown()  # on any error, the loop below stops them
+            for p in self.procs:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    p.wait(timeout=5)
         for p in self.procs:
             if p.poll() is None:
                 p.terminate()
