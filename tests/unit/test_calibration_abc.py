@@ -1,12 +1,17 @@
 """The ABC-SMC machinery on a toy model with a known posterior; budget and resume."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 
-pytest.importorskip("pyabc")
-
 from collabsim.calibration.abc import BandDistance, Target, particle_seed, run_abc
 from collabsim.calibration.spec import Prior
+
+# skipped without the calibrate extra; found, not imported (pyabc takes some 4 s to
+# import, which every worker of `pytest -n` would pay at collection)
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("pyabc") is None,
+                                reason="needs the calibrate extra (pyabc)")
 
 SIGMA, N_OBS, XBAR = 2.0, 25, 3.0   # known variance, n observations, their observed mean
 PRIOR = [Prior("mu", ("mu",), ("toy",), "float", "uniform", -10.0, 10.0)]

@@ -12,9 +12,17 @@ from collabsim.ema import CollabsimFunction, ema_model, identifier, uncertaintie
 from collabsim.errors import CollabsimError
 from collabsim.rng import replicate_seeds
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    import ema_workbench as ema
+
+@pytest.fixture(scope="module")
+def ema():
+    """The ``ema_workbench`` package, imported by the tests that use it (some 5 s), not at
+    collection, which every worker of ``pytest -n`` would pay."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import ema_workbench
+
+    return ema_workbench
+
 
 SMALL = {"steps": 40, "n_citizens": 200}
 # Outcomes defined in any run, however short (an informal share needs citizens who acted:
@@ -28,7 +36,7 @@ def test_identifiers_are_valid_python_names():
     assert identifier("1abc").isidentifier()
 
 
-def test_model_from_scenario_and_ranges():
+def test_model_from_scenario_and_ranges(ema):
     m = ema_model(scenario="pbg", uncertainties={
         "agencies.*.leader_commitment": (0.2, 0.9), "agencies.pupr.regulation_ready": [True, False],
         "licensing.joint_stages": (2, 6),
@@ -45,7 +53,7 @@ def test_model_from_scenario_and_ranges():
     assert [c.value for c in m.constants] == replicate_seeds(5, 1)
 
 
-def test_perform_experiments_runs_collabsim():
+def test_perform_experiments_runs_collabsim(ema):
     m = ema_model(scenario="pbg", uncertainties={"agencies.*.leader_commitment": (0.2, 0.9)},
                   outcomes=OUT, **SMALL)
     with ema.SequentialEvaluator(m) as ev:
@@ -75,7 +83,7 @@ def test_same_seed_same_outcome_and_integer_floor():
     assert a == b
 
 
-def test_replicator_model_derives_seeds():
+def test_replicator_model_derives_seeds(ema):
     m = ema_model(scenario="spp_irt", uncertainties={"agencies.*.staff_competence": (0.3, 0.9)},
                   outcomes=["mean_trust_final"], replications=3, root_seed=11, **SMALL)
     assert isinstance(m, ema.ReplicatorModel)
