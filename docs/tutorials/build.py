@@ -708,7 +708,7 @@ if SCALE == "full":
 else:   # half-year windows, a shorter burn-in
     CITIZENS, SWEEP_REPLICATIONS, REPLICATIONS, DAY = 1_000, 1, 2, 270
     CUT = " --steps 360 --set collaboration_start=180 --set burn_in_days=180"
-    POPULATION, BUDGET, PREDICTIVE, DRAWS = 2, 20, 2, 2
+    POPULATION, BUDGET, PREDICTIVE, DRAWS = 2, 10, 2, 2
 
 os.chdir(os.environ.get("COLLABSIM_TUTORIAL_WORKDIR") or tempfile.mkdtemp(prefix="collabsim-"))
 plt.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
