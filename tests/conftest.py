@@ -35,31 +35,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 _SHARED_SCOPES = ("class", "module", "package")
 
 #: The modules that take 40 s or more in all, longest first (seconds of wall time of each
-#: module on the 2-core machine, ``make test``, 2026-12-03, a slow phase of the machine: the
-#: whole suite 832 s; the same code in a fast phase about half). ``make test`` hands them to
-#: the workers in this order (``--no-loadscope-reorder``) before every other module, so the
-#: last files the workers pick up are short and they finish together. A module missing here
-#: that holds ``slow`` tests goes right after them.
+#: module on the 2-core machine, ``make test``, 2026-12-03 afternoon, a slow phase of the
+#: machine: the whole suite 771 s; the same code in a fast phase about half). ``make test``
+#: hands them to the workers in this order (``--no-loadscope-reorder``) before every other
+#: module, so the last files the workers pick up are short and they finish together. A
+#: module missing here that holds ``slow`` tests goes right after them.
 HEAVY_MODULES = (
-    "tests/integration/test_facts_grid.py",       # ~200: the fact-3 factorial, fact 6
-    "tests/integration/test_shipped_specs.py",    # ~190: every spec swept, analysed, reported
-    "tests/integration/test_facts_spp.py",        # ~175
-    "tests/integration/test_facts_pbg.py",        # ~145
-    "tests/integration/test_tutorials.py",        # ~125: three notebooks executed
+    "tests/integration/test_shipped_specs.py",    # ~165: every spec swept, analysed, reported
+    "tests/integration/test_facts_grid.py",       # ~165: the fact-3 factorial, fact 6
+    "tests/integration/test_facts_pbg.py",        # ~160
+    "tests/integration/test_facts_spp.py",        # ~150
+    "tests/integration/test_tutorials.py",        # ~135: three notebooks executed
     "tests/integration/test_sweep.py",            # ~125: pools and clusters, workers killed
-    "tests/integration/test_posterior_cli.py",    # ~125
-    "tests/integration/test_viz_compare.py",      # ~105
-    "tests/integration/test_viz.py",              # ~100
-    "tests/integration/test_viz_browser.py",      # ~90: Chromium against the Solara server
-    "tests/integration/test_bench_quick.py",      # ~85: make bench --quick
-    "tests/integration/test_dask_cluster.py",     # ~85: a scheduler and worker processes
-    "tests/integration/test_analyze_fact4.py",    # ~80: a Sobol sweep of 128 runs (2 workers)
-    "tests/integration/test_cli.py",              # ~70
-    "tests/regression/test_stylized_fact5.py",    # ~70
-    "tests/integration/test_analyze_cli.py",      # ~70
-    "tests/integration/test_calibrate.py",        # ~55: ABC of the shipped spec, cut small
+    "tests/integration/test_bench_quick.py",      # ~105: make bench --quick
+    "tests/integration/test_viz_browser.py",      # ~100: Chromium against the Solara server
+    "tests/regression/test_stylized_fact5.py",    # ~95
+    "tests/integration/test_analyze_fact4.py",    # ~85: a Sobol sweep of 128 runs (2 workers)
+    "tests/integration/test_posterior_cli.py",    # ~80
+    "tests/integration/test_viz.py",              # ~80
+    "tests/integration/test_analyze_cli.py",      # ~75
+    "tests/integration/test_cli.py",              # ~75
+    "tests/integration/test_viz_compare.py",      # ~70
+    "tests/integration/test_calibrate.py",        # ~60: ABC of the shipped spec, cut small
+    "tests/integration/test_dask_cluster.py",     # ~50: a scheduler and worker processes
     "tests/integration/test_report.py",           # ~50
-    "tests/integration/test_docking.py",          # ~50
+    "tests/integration/test_docking.py",          # ~40
 )
 
 
