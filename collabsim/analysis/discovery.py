@@ -184,10 +184,6 @@ def discover(res: Results, rule: FailureRule | str, max_boxes: int = 2,
     Returns:
         The :class:`Discovery`, with a note when PRIM does not apply.
     """
-    with warnings.catch_warnings():  # "ipyparallel not installed" is not our users' concern
-        warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
-
     if isinstance(rule, str):
         rule = parse_rule(rule, [*res.outcomes, "failed"])
     x, y = prim_inputs(res, rule)
@@ -201,6 +197,12 @@ def discover(res: Results, rule: FailureRule | str, max_boxes: int = 2,
     if x.shape[1] == 0:
         found.note = "no parameter varies"
         return found
+    # imported only when PRIM runs: EMA Workbench takes ~5 s to import (its whole package,
+    # statsmodels and seaborn with it), which an analysis of a comparison need not pay
+    with warnings.catch_warnings():  # "ipyparallel not installed" is not our users' concern
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
     logging.getLogger("EMA").setLevel(logging.WARNING)
     with warnings.catch_warnings():  # EMA's own pandas deprecations are not the analyst's
         warnings.simplefilter("ignore", FutureWarning)
