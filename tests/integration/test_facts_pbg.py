@@ -44,7 +44,7 @@ def test_fact2_twin_with_the_initial_conditions_prepared_neither_holds():
 
 
 def test_fact2_survives_20_percent_changes_of_untargeted_inputs():
-    # a robustness screen: every untargeted input × 0.8 (α = 0.05 on 10 pairs)
+    # a robustness screen: every untargeted input × 0.8 (α = 0.05 on 8 pairs)
     pbg = moved_effects("pbg", 0.8)
     for check in (collaboration_rise(pbg, APPS, "down", alpha=0.05),
                   below(pbg.pairs.query("arm == 'factual'")[LEVY], 1.0, alpha=0.05)):

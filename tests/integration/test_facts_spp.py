@@ -80,6 +80,6 @@ def test_fact1_twin_without_the_drivers_the_rise_disappears(metric):
 
 def test_fact1_survives_20_percent_changes_of_untargeted_inputs():
     # a robustness screen: every untargeted input × 1.2, the same margin, one-sided Wilcoxon
-    # at α = 0.05 on 10 pairs (with all 10 on one side p = 0.001)
+    # at α = 0.05 on 8 pairs (with all 8 on one side p = 0.0039)
     check = collaboration_rise(moved_effects("spp_irt", 1.2), PERMITS, alpha=0.05)
     assert check, check.text
