@@ -86,6 +86,14 @@ def _task(args: tuple) -> float:
     return outcome(*args)
 
 
+def map_runs(fn, jobs: list, workers: int) -> list:
+    """``[fn(j) for j in jobs]``, on ``workers`` local processes (1: in this process, no pool)."""
+    if workers <= 1:
+        return [fn(j) for j in jobs]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(fn, jobs, chunksize=1))
+
+
 def plan(pairs: int, citizens: int, only: list[str] | None = None
          ) -> list[tuple[str, str, int, tuple]]:
     """Every run: (pair, way, replication, outcome arguments) for both arms."""
@@ -126,11 +134,7 @@ def measure(pairs: int = 12, citizens: int = 5000, workers: int = 2,
     """
     tasks = plan(pairs, citizens, only)
     t0 = time.perf_counter()
-    if workers <= 1:
-        values = [_task(t[3]) for t in tasks]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            values = list(pool.map(_task, [t[3] for t in tasks], chunksize=1))
+    values = map_runs(_task, [t[3] for t in tasks], workers)
     wall = time.perf_counter() - t0
     out: dict = {"pairs": pairs, "citizens": citizens, "workers": workers,
                  "wall_s": round(wall, 1), "results": {}}

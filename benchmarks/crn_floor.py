@@ -26,7 +26,6 @@ import argparse
 import copy
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -88,12 +87,8 @@ def measure(name: str = "pbg vs pbg with the regulation", histories: int = 60,
         raise SystemExit(f"{name}: its policy is not made on the start; no shared history")
     seeds = replicate_seeds(2026, 2 * histories)[:histories]  # crn.py's common seeds
     t0 = time.perf_counter()
-    jobs = [(name, s, continuations, citizens) for s in seeds]
-    if workers <= 1:  # in this process: no pool to start
-        values = np.array([_continuations(j) for j in jobs])
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            values = np.array(list(pool.map(_continuations, jobs, chunksize=1)))
+    values = np.array(crn.map_runs(
+        _continuations, [(name, s, continuations, citizens) for s in seeds], workers))
     return {"pair": name, "histories": histories, "continuations": continuations,
             "citizens": citizens, "wall_s": round(time.perf_counter() - t0, 1),
             **decompose(values)}
