@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["splitmix_uniforms", "warm", "word_of_mouth"]
+__all__ = ["desk_queue", "splitmix_uniforms", "stage_outcomes", "warm", "word_of_mouth"]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -25,6 +25,16 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _ONE = np.uint64(1)
 _S11, _S27, _S30, _S31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@njit(cache=True, nogil=True)
+def _unit(i: np.int64, key: np.uint64) -> float:  # pragma: no cover - compiled
+    """SplitMix64 output number ``i + 1`` of the sequence keyed ``key``, as a uniform on [0, 1)."""
+    x = (np.uint64(i) + _ONE) * _GAMMA + key
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    x = x ^ (x >> _S31)
+    return (x >> _S11) * _TO_UNIT
 
 
 @njit(cache=True, nogil=True)
@@ -40,11 +50,7 @@ def splitmix_uniforms(ids: np.ndarray, key: np.uint64) -> np.ndarray:  # pragma:
     """
     out = np.empty(ids.size)
     for j in range(ids.size):
-        x = (np.uint64(ids[j]) + _ONE) * _GAMMA + key
-        x = (x ^ (x >> _S30)) * _M1
-        x = (x ^ (x >> _S27)) * _M2
-        x = x ^ (x >> _S31)
-        out[j] = (x >> _S11) * _TO_UNIT
+        out[j] = _unit(ids[j], key)
     return out
 
 
@@ -100,6 +106,243 @@ def word_of_mouth(listeners: np.ndarray, speakers: np.ndarray, passes_on: np.nda
         belief_days[i] = days[j]
         belief_detect[i] = detect[j]
         informed[i] = heard[j]
+
+
+@njit(cache=True, nogil=True)
+def stage_outcomes(ids: np.ndarray, day: float, keys: np.ndarray, given: np.ndarray,
+                   files: tuple, citizens: tuple, stages: tuple, agencies: np.ndarray,
+                   ties: tuple, p: np.ndarray, out: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The outcomes of the files whose stage was worked today, in place (one call).
+
+    What :meth:`collabsim.services.licensing.LicensingService.complete_stage` does,
+    rule by rule (its docstring and docs/ODD.md state them): each file ``ids[j]`` is
+    rejected when ``u_process[j] < reject``, sent back for rework when below
+    ``reject + rework·(1 − reject)`` (``rework = clip(rework_prob·(1.5 − openness)·(1.5 −
+    quality) + learning_errors·(1 − quality), 0, 0.95)`` of the stage's agency), and
+    passes otherwise. Passed files go stage by stage in increasing order (each stage's
+    files in their order in ``ids``): the levy is charged (every file under a regulation
+    in force, else the files the office chose to charge, of which those with
+    ``u_unpaid < unpaid_share`` never pay), the last stage's files are issued
+    (applicants learn the days it took) and the others handed on, over the tie when the
+    agency changes: delay and loss move from the letter's toward the shared system's
+    with the tie's quality ``q' = ½(o_a + o_b)(½ + ½·SU)·(½ + ½·c_b)`` (0 siloed), a lost
+    file bounces, and in the joint arrangement each hand-off is a small win or a failure
+    for the tie (wins first, at most 50 of each applied one by one, as the Python rule).
+
+    Each file's uniform in the three decisions (process, unpaid, hand-off) is its own
+    per-agent number (:func:`splitmix_uniforms` of its slot ``citizen·32 + stage``
+    under the decision's key in ``keys``); or, when ``given`` holds rows (the stream
+    mode), the three streams' next numbers, consumed in the order the rules draw them
+    (``out`` returns how many of the last two were used).
+
+    Args:
+        ids: The files worked (indices into the file columns).
+        day: Today (days).
+        keys: Today's keys of the three decisions (uint64).
+        given: ``(3, len(ids))`` stream uniforms of the three decisions, or ``(0, 0)``.
+        files: ``(citizen, stage, status, submitted, ready, transit_until, mode)`` columns.
+        citizens: ``(state, file_of, belief_days)`` of every citizen.
+        stages: ``(agency, reject_prob, rework_prob, rework_days, service_days, levy,
+            regulated, tie)`` by stage: ``regulated`` whether a regulation covering the
+            stage is in force, ``tie`` the index of the tie a hand-off from it crosses
+            (−1 for none).
+        agencies: ``(n_agencies, 5)``: guidance openness, quality, openness,
+            commitment, facilitative leadership.
+        ties: ``(trust, shared_understanding, handoffs, failures)`` (updated).
+        p: ``(learning_errors, learning_rate, siloed_days, joint_days, siloed_loss,
+            joint_loss, bounce_days, trust_gain, understanding_gain, trust_loss,
+            unpaid_share, joint)``.
+        out: Returns (zeros on entry) ``(rejected, issued, handoffs, handoff failures,
+            unpaid, unpaid uniforms used, hand-off uniforms used)`` and then, for each
+            stage, the files passed, then the levies paid.
+
+    Returns:
+        ``(took, delays)``: the processing days of the permits issued and the delays
+        of the hand-offs between agencies, in the order the rules make them.
+    """
+    citizen, stage, status, submitted, ready, transit_until, mode = files
+    state, file_of, belief_days = citizens
+    agency, reject_prob, rework_prob, rework_days, service_days, levy, regulated, tie = stages
+    guidance, quality = agencies[:, 0], agencies[:, 1]
+    openness, commitment, facilitative = agencies[:, 2], agencies[:, 3], agencies[:, 4]
+    trust, understanding, handoffs, failures = ties
+    learning_errors, lam, siloed_days, joint_days = p[0], p[1], p[2], p[3]
+    siloed_loss, joint_loss, bounce_days = p[4], p[5], p[6]
+    trust_gain, understanding_gain, trust_loss, unpaid_share = p[7], p[8], p[9], p[10]
+    joint = p[11] > 0.0
+    n_stages = agency.size
+    n = ids.size
+    sequential = given.shape[0] > 0
+    counts = out[:7]
+    passed = out[7:7 + n_stages]
+    paid = out[7 + n_stages:7 + 2 * n_stages]
+    slot = np.empty(n, dtype=np.int64)
+    outcome = np.empty(n, dtype=np.int8)  # 0 passed, 1 rejected, 2 rework
+    st = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        f = ids[j]
+        s = np.int64(stage[f])
+        st[j] = s
+        slot[j] = citizen[f] * 32 + s
+        a = agency[s]
+        q = quality[a]
+        rp = reject_prob[s]
+        rw = (rework_prob[s] * (1.5 - guidance[a]) * (1.5 - q)
+              + learning_errors * (1.0 - q))
+        if rw < 0.0:
+            rw = 0.0
+        elif rw > 0.95:
+            rw = 0.95
+        u = given[0, j] if sequential else _unit(slot[j], keys[0])
+        if u < rp:
+            outcome[j] = 1
+            status[f] = 2  # REJECTED
+            c = citizen[f]
+            state[c] = 1  # NEEDING
+            file_of[c] = -1
+            counts[0] += 1
+        elif u < rp + rw * (1 - rp):
+            outcome[j] = 2
+            ready[f] = day + rework_days[s]
+        else:
+            outcome[j] = 0
+            passed[s] += 1
+    took = np.empty(passed[n_stages - 1])
+    delays = np.empty(n)
+    n_took = 0
+    n_delays = 0
+    k_unpaid = 0
+    k_handoff = 0
+    # the levy, stage by stage
+    for s in range(n_stages):
+        if passed[s] == 0 or levy[s] == 0.0:
+            continue
+        if regulated[s]:
+            paid[s] = passed[s]
+            continue
+        asked = 0
+        unpaid = 0
+        for j in range(n):
+            if outcome[j] == 0 and st[j] == s and mode[ids[j]] == 2:  # CHARGE
+                asked += 1
+                u = given[1, k_unpaid] if sequential else _unit(slot[j], keys[1])
+                k_unpaid += 1
+                if u < unpaid_share:
+                    unpaid += 1
+        counts[4] += unpaid
+        paid[s] = asked - unpaid
+    # the permits issued
+    last = n_stages - 1
+    if passed[last]:
+        for j in range(n):
+            if outcome[j] == 0 and st[j] == last:
+                f = ids[j]
+                status[f] = 1  # ISSUED
+                c = citizen[f]
+                t = day - submitted[f]
+                belief_days[c] = (1 - lam) * belief_days[c] + lam * t
+                state[c] = 0  # IDLE
+                file_of[c] = -1
+                took[n_took] = t
+                n_took += 1
+        counts[1] += n_took
+    # the hand-offs, stage by stage
+    for s in range(last):
+        if passed[s] == 0:
+            continue
+        a = agency[s]
+        b = agency[s + 1]
+        t_ = tie[s]
+        mean_delay = 0.0
+        loss = 0.0
+        if a != b:
+            q = 0.0
+            if joint:
+                q = (0.5 * (openness[a] + openness[b]) * (0.5 + 0.5 * understanding[t_])
+                     * (0.5 + 0.5 * commitment[b]))
+            mean_delay = siloed_days * (1.0 - q) + joint_days * q
+            loss = siloed_loss * (1.0 - q) + joint_loss * q
+        lost_here = 0
+        for j in range(n):
+            if outcome[j] != 0 or st[j] != s:
+                continue
+            f = ids[j]
+            delay = 0.0
+            if a != b:
+                u = given[2, k_handoff] if sequential else _unit(slot[j], keys[2])
+                k_handoff += 1
+                lost = 0.0
+                if u < loss:
+                    lost = 1.0
+                    lost_here += 1
+                delay = mean_delay + lost * bounce_days
+                delays[n_delays] = delay
+                n_delays += 1
+            stage[f] = s + 1
+            transit_until[f] = day + delay
+            ready[f] = day + delay + service_days[s + 1]
+        if a != b:
+            counts[2] += passed[s]
+            counts[3] += lost_here
+            if joint:
+                wins = passed[s] - lost_here
+                speed = 1.0 + 0.5 * (facilitative[a] + facilitative[b])
+                for _ in range(min(wins, 50)):
+                    trust[t_] += min(1.0, trust_gain * speed) * (1.0 - trust[t_])
+                    understanding[t_] += (min(1.0, understanding_gain * speed)
+                                          * (1.0 - understanding[t_]))
+                    handoffs[t_] += 1
+                handoffs[t_] += max(wins - 50, 0)
+                for _ in range(min(lost_here, 50)):
+                    trust[t_] -= trust_loss * trust[t_]
+                    failures[t_] += 1
+                failures[t_] += max(lost_here - 50, 0)
+    counts[5] = k_unpaid
+    counts[6] = k_handoff
+    return took, delays[:n_delays]
+
+
+@njit(cache=True, nogil=True)
+def desk_queue(active: np.ndarray, stage: np.ndarray, agency: np.ndarray,
+               submitted: np.ndarray, capacity: np.ndarray, carry: np.ndarray
+               ) -> np.ndarray:  # pragma: no cover - compiled
+    """The desk files each agency completes today: oldest application first, up to capacity.
+
+    ``active`` (increasing file indices) are the ready desk files; each goes to its
+    stage's agency, which completes ``min(⌊capacity⌋, waiting)`` of its files in
+    order of submission (then file index), agencies in index order. Unused capacity
+    carries to tomorrow (``carry``, updated), at most one file's worth when the
+    queue was emptied.
+
+    Returns:
+        The completed files, agency by agency, each agency's oldest first.
+    """
+    n_ag = capacity.size
+    owner = np.empty(active.size, dtype=np.int64)
+    for j in range(active.size):
+        owner[j] = agency[stage[active[j]]]
+    # a stable sort by submission, then by agency: (agency, submitted, index) order
+    sub = np.empty(active.size)
+    for j in range(active.size):
+        sub[j] = submitted[active[j]]
+    order = np.argsort(sub, kind="mergesort")
+    order = order[np.argsort(owner[order], kind="mergesort")]
+    waiting = np.zeros(n_ag, dtype=np.int64)
+    for j in range(active.size):
+        waiting[owner[j]] += 1
+    done = np.empty(active.size, dtype=np.int64)
+    n_done = 0
+    start = 0
+    for a in range(n_ag):
+        cap = capacity[a]
+        k = min(int(cap), waiting[a])
+        carry[a] = min(cap - k, 1.0) if k == waiting[a] else cap - k
+        for j in range(start, start + k):
+            done[n_done] = active[order[j]]
+            n_done += 1
+        start += waiting[a]
+    return done[:n_done]
 
 
 def warm() -> None:

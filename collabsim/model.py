@@ -147,6 +147,15 @@ class CollabModel(mesa.Model):
             return np.zeros(0)  # nobody decides: what the draws return for no agents
         return self._draws.uniforms(name, self.day, ids, slot)
 
+    def decision_key(self, name: str, slot: int = 0) -> np.uint64:
+        """Today's 64-bit key of decision ``name`` in agent mode.
+
+        Agent ``i``'s uniform in the decision is
+        :func:`~collabsim._kernels.splitmix_uniforms` of ``i`` under this key, as
+        :meth:`uniforms` returns it (for compiled rules that draw as they go).
+        """
+        return np.uint64(self._draws.key(name, self.day, slot))
+
     def day_stream(self, name: str) -> np.random.Generator:
         """A generator of decision ``name`` for today only (the stream itself in stream mode)."""
         if self._stream_mode:

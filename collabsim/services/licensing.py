@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from collabsim._kernels import word_of_mouth
+from collabsim._kernels import desk_queue, stage_outcomes, word_of_mouth
 from collabsim.choice import choose_with_uniforms
 from collabsim.network import (
     communication_quality,
@@ -71,6 +71,7 @@ HELD_MILESTONES = (1, 10, 25, 50, 100, 250, 500, 1000)
 WINDOW_DAYS = 30
 _EMPTY = np.zeros(0)
 _EMPTY.flags.writeable = False
+_NO_DRAWS = np.zeros((0, 0))  # no stream uniforms: each file's own (agent mode)
 
 
 def _percentile_linear(d: np.ndarray, q: float) -> float:
@@ -331,6 +332,7 @@ class LicensingService:
         self._batch0 = [s.batch_size for s in self.stages]  # the batches innovation widens
         self._held_logged: dict[str, int] = {}
         self._stage_cache: tuple[tuple[WorkStage, ...], _StageArrays] | None = None
+        self._kernel_cache: tuple | None = None
         self.batch_carry = np.zeros(len(self.stages))
         # one entry per simulated day (possibly empty): a true 30-day window
         self._durations: deque[np.ndarray] = deque(maxlen=WINDOW_DAYS)
@@ -708,20 +710,10 @@ class LicensingService:
             return
         f = self.files
         capacity = self.agency_capacity() + self.carry
-        owner = table["agency"][f.stage[active]]
-        order = np.lexsort((active, f.submitted[active], owner))  # oldest application first
-        active = active[order]
-        # each agency's files are a run of the sorted owners: its start and length
-        counts = np.bincount(owner, minlength=len(capacity)).tolist()
-        served, start, carry = [], 0, []
-        for cap, waiting in zip(capacity.tolist(), counts, strict=True):
-            k = min(int(cap), waiting)
-            # unused capacity does not pile up beyond one file's worth
-            carry.append(min(cap - k, 1.0) if k == waiting else cap - k)
-            served.append(active[start: start + k])
-            start += waiting
-        self.carry[:] = carry
-        done = np.concatenate(served)
+        # oldest application first (then file index) within each agency, agencies in
+        # order: what np.lexsort((active, submitted, owner)) orders, in one compiled call
+        done = desk_queue(active, f.stage, self.stage_arrays().agency, f.submitted, capacity,
+                          self.carry)
         if done.size:
             self.complete_stage(done, quality, day)
 
@@ -854,23 +846,136 @@ class LicensingService:
                 self._tie_outcomes(a, b, 0, k)
 
     def complete_stage(self, ids: np.ndarray, quality: np.ndarray, day: int) -> None:
-        """Outcomes of the files whose stage was worked today: reject, rework or pass."""
+        """Outcomes of the files whose stage was worked today: reject, rework or pass.
+
+        Each file's own draw (``licensing.process``) rejects it with the stage's
+        ``reject_prob``, or sends it back for rework (``rework_days`` more) with
+        ``clip(rework_prob·(1.5 − openness)·(1.5 − quality) + learning errors·(1 −
+        quality), 0, 0.95)``, the openness of :meth:`guidance_openness` and the quality
+        of :meth:`agency_quality` of the stage's agency, and of
+        :meth:`learning_errors`; a rejected file closes and its applicant still has
+        the need. Passed files, stage by stage in increasing order:
+
+        * **the levy** is charged where it can be: under a regulation in force every
+          file pays; without one only the files the office chose to *charge* are
+          asked, and ``unpaid_share`` of those (``licensing.unpaid``) never pay;
+        * **the last stage** issues the permit: the applicant learns how long it
+          really took (``belief += learning_rate·(took − belief)``);
+        * **the others are handed on** to the next stage, over a tie when the agency
+          changes: delay and loss chance of :meth:`handoff_terms` (a lost file,
+          ``licensing.handoff``, bounces for ``bounce_days``), and in the joint
+          arrangement each hand-off is a small win or a failure for the tie
+          (:func:`~collabsim.network.update_trust_on_success` /
+          :func:`~collabsim.network.update_trust_on_failure`, wins first, each of at
+          most 50 applied one by one).
+
+        One compiled call (:func:`collabsim._kernels.stage_outcomes`, the same
+        floating-point operations in the same order as these rules written with
+        NumPy, which the regression baselines check).
+        """
+        if ids.size == 0:
+            return
+        m = self.model
         f = self.files
-        st = f.stage[ids].astype(int)
+        kst, pairs, tie_of, const = self._kernel_stages()
+        agencies = m.agency_list
+        joint = m.joint
+        n = ids.size
+        names = ("licensing.process", "licensing.unpaid", "licensing.handoff")
+        if m.config.random_numbers == "stream":
+            # the streams' next numbers as the rules consume them: drawn for every
+            # file, then each stream set back to just after the numbers used
+            gens = [m.stream(name) for name in names]
+            saved = [g.bit_generator.state for g in gens]
+            given = np.stack([g.random(n) for g in gens])
+        else:
+            given = _NO_DRAWS
+        keys = np.array([m.decision_key(name) for name in names], dtype=np.uint64)
+        regulated = np.array([self.regulation_in_force(s.agency) for s in self.stages])
+        adj = m.collaboration_graph._adj
+        tie_dicts = [adj[agencies[a].key][agencies[b].key] for a, b in pairs]
+        ties = (np.array([t["trust"] for t in tie_dicts], dtype=float),
+                np.array([t["shared_understanding"] for t in tie_dicts], dtype=float),
+                np.array([t["handoffs"] for t in tie_dicts], dtype=np.int64),
+                np.array([t["failures"] for t in tie_dicts], dtype=np.int64))
+        ag = np.array([(a.communication_openness, a.commitment, a.facilitative_leadership)
+                       for a in agencies], dtype=float)
+        ag = np.column_stack((self.guidance_openness(), quality, ag))
+        p = np.array((self.learning_errors(day), *const, 1.0 if joint else 0.0))
+        out = np.zeros(7 + 2 * self.n_stages, dtype=np.int64)
+        took, delays = stage_outcomes(
+            ids.astype(np.int64, copy=False), float(day), keys, given,
+            (f.citizen, f.stage, f.status, f.submitted, f.ready, f.transit_until, f.mode),
+            (self.state, self.file_of, self.belief_days), (*kst, regulated, tie_of),
+            ag, ties, p, out)
+        out = out.tolist()
+        if given.shape[0]:
+            for g, state, used in zip(gens, saved, (n, out[5], out[6]), strict=True):
+                g.bit_generator.state = state
+                g.bit_generator.advance(used)
+        if joint:
+            for t, trust, su, h, fl in zip(tie_dicts, *(a.tolist() for a in ties), strict=True):
+                t.update(trust=trust, shared_understanding=su, handoffs=h, failures=fl)
+        today = self.today
+        today["rejected"] += out[0]
+        today["issued"] += out[1]
+        today["handoffs"] += out[2]
+        today["handoff_failures"] += out[3]
+        today["unpaid"] += out[4]
+        k_stages = self.n_stages
+        for s, stage in enumerate(self.stages):
+            k = out[7 + s]
+            if not k:
+                continue
+            self.fee_revenue += stage.fee * k
+            if stage.levy:
+                k_paid = out[7 + k_stages + s]
+                self.levy_revenue += stage.levy * k_paid
+                self.levy_today += stage.levy * k_paid
+        if took.size:
+            self._today_durations.append(took)
+            self._issued_days += float(took.sum())
+            self._issued_count += int(took.size)
+        if delays.size:
+            self._today_delays.append(delays)
+
+    def _kernel_stages(self) -> tuple[tuple, list[tuple[int, int]], np.ndarray, tuple]:
+        """What :func:`~collabsim._kernels.stage_outcomes` reads of the workflow and the rules.
+
+        Returns ``(agency, reject_prob, rework_prob, rework_days, service_days, levy)``
+        by stage with the kernel's dtypes; the agency pairs ``(a, b)`` whose tie a
+        hand-off crosses (once each, in stage order); per stage, the index of its
+        hand-off's pair (−1: the next stage is the same agency's, or none); and the
+        rules' constants. Kept until the workflow or the parameters change.
+        """
         table = self.stage_arrays()
-        reject_p = table.reject_prob[st]
-        owner = table.agency[st]
-        openness = self.guidance_openness()[owner]
-        rework_p = np.clip(table.rework_prob[st]
-                           * (1.5 - openness) * (1.5 - quality[owner])
-                           + self.learning_errors(day) * (1.0 - quality[owner]), 0.0, 0.95)
-        u = self.model.uniforms("licensing.process", self.slots(ids))
-        rejected = u < reject_p
-        rework = ~rejected & (u < reject_p + rework_p * (1 - reject_p))
-        passed = ~rejected & ~rework
-        f.ready[ids[rework]] = day + table.rework_days[st[rework]]
-        self.reject(ids[rejected])
-        self.pass_stage(ids[passed], day)
+        c = self.model.config
+        cached = self._kernel_cache
+        if (cached is not None and cached[0] is table and cached[1] is c.collaboration
+                and cached[2] is c.citizens and cached[3] is self.params):
+            return cached[4]
+        kst = (table.agency.astype(np.int64), table.reject_prob.astype(float),
+               table.rework_prob.astype(float), table.rework_days.astype(float),
+               table.service_days.astype(float), table.levy.astype(float))
+        pairs: list[tuple[int, int]] = []
+        tie_of = np.full(len(table.agency), -1, dtype=np.int64)
+        for s in range(len(table.agency) - 1):
+            a, b = int(table.agency[s]), int(table.agency[s + 1])
+            if a == b:
+                continue
+            known = [i for i, (x, y) in enumerate(pairs) if {x, y} == {a, b}]
+            if known:  # one tie, whichever way the files cross it
+                tie_of[s] = known[0]
+            else:
+                tie_of[s] = len(pairs)
+                pairs.append((a, b))
+        co = c.collaboration
+        const = (c.citizens.learning_rate, co.siloed_handoff_days, co.joint_handoff_days,
+                 co.siloed_loss_prob, co.joint_min_loss_prob, co.bounce_days, co.trust_gain,
+                 co.understanding_gain, co.trust_loss, self.params.unregulated.unpaid_share)
+        out = (kst, pairs, tie_of, const)
+        self._kernel_cache = (table, co, c.citizens, self.params, out)
+        return out
 
     def learning_errors(self, day: int) -> float:
         """Extra rework chance while staff learn the joint arrangement's new rules and systems.
@@ -901,100 +1006,6 @@ class LicensingService:
         told = np.array([self.tie_quality(front, a.index) if a.index != front else 0.0
                          for a in m.agency_list])
         return o + (1.0 - o) * o[front] * told
-
-    def reject(self, ids: np.ndarray) -> None:
-        """Rejected files close; their applicants still have the need."""
-        if ids.size == 0:
-            return
-        self.files.status[ids] = REJECTED
-        cit = self.files.citizen[ids]
-        self.state[cit] = NEEDING
-        self.file_of[cit] = -1
-        self.today["rejected"] += ids.size
-
-    def pass_stage(self, ids: np.ndarray, day: int) -> None:
-        """Charge the levy where it can be charged, then issue or hand the file on."""
-        if ids.size == 0:
-            return
-        f = self.files
-        st = f.stage[ids].astype(int)
-        # the files stage by stage (a stable sort: each stage's files in their order),
-        # stages in increasing order, as ``ids[st == s]`` for each of ``np.unique(st)``
-        counts = np.bincount(st, minlength=self.n_stages).tolist()
-        present = [s for s, k in enumerate(counts) if k]
-        if len(present) > 1:
-            order = np.argsort(st, kind="stable")
-            ids = ids[order]
-        groups, lo = [], 0
-        for s in present:
-            groups.append((s, lo, lo + counts[s]))
-            lo += counts[s]
-        for s, lo, hi in groups:
-            stage = self.stages[s]
-            self.fee_revenue += stage.fee * (hi - lo)
-            self.charge_levy(stage, ids[lo:hi])
-        if present[-1] == self.n_stages - 1:
-            self.issue(ids[groups.pop()[1]:], day)
-        for s, lo, hi in groups:
-            self.hand_off(ids[lo:hi], s, day)
-
-    def charge_levy(self, stage: WorkStage, ids: np.ndarray) -> None:
-        """Collect the stage's levy from files passing it.
-
-        Under a regulation in force every file pays. Without one, only files the
-        office chose to *charge* are asked, and ``unpaid_share`` of those never
-        pay (the permit goes out unpaid).
-        """
-        if not stage.levy or ids.size == 0:
-            return
-        if self.regulation_in_force(stage.agency):
-            paid = ids.size
-        else:
-            asked = ids[self.files.mode[ids] == CHARGE]
-            unpaid = int(np.count_nonzero(
-                self.model.uniforms("licensing.unpaid", self.slots(asked))
-                < self.params.unregulated.unpaid_share))
-            self.today["unpaid"] += unpaid
-            paid = asked.size - unpaid
-        self.levy_revenue += stage.levy * paid
-        self.levy_today += stage.levy * paid
-
-    def issue(self, ids: np.ndarray, day: int) -> None:
-        """Issue permits; applicants learn how long it really took."""
-        if ids.size == 0:
-            return
-        f = self.files
-        f.status[ids] = ISSUED
-        cit = f.citizen[ids]
-        took = day - f.submitted[ids]
-        lam = self.model.config.citizens.learning_rate
-        self.belief_days[cit] = (1 - lam) * self.belief_days[cit] + lam * took
-        self.state[cit] = IDLE
-        self.file_of[cit] = -1
-        self._today_durations.append(took)
-        self._issued_days += float(took.sum())
-        self._issued_count += int(took.size)
-        self.today["issued"] += ids.size
-
-    def hand_off(self, ids: np.ndarray, s: int, day: int) -> None:
-        """Move files from stage ``s`` to ``s + 1``, over a tie if the agency changes."""
-        f = self.files
-        nxt = self.stages[s + 1]
-        a, b = self.stages[s].agency, nxt.agency
-        delay = np.zeros(ids.size)
-        if a != b:
-            mean_delay, loss = self.handoff_terms(a, b)
-            lost = self.model.uniforms("licensing.handoff", self.slots(ids)) < loss
-            delay = mean_delay + lost * self.model.config.collaboration.bounce_days
-            failures = int(np.count_nonzero(lost))
-            self.today["handoffs"] += ids.size
-            self.today["handoff_failures"] += failures
-            self._today_delays.append(delay)
-            if self.model.joint:
-                self._tie_outcomes(a, b, ids.size - failures, failures)
-        f.stage[ids] = s + 1
-        f.transit_until[ids] = day + delay
-        f.ready[ids] = day + delay + nxt.service_days
 
     def _tie_outcomes(self, a: int, b: int, wins: int, failures: int) -> None:
         """Apply ``wins`` small wins then ``failures`` failures to the tie a–b."""

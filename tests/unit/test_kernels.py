@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from collabsim._kernels import splitmix_uniforms, word_of_mouth
+from collabsim._kernels import desk_queue, splitmix_uniforms, word_of_mouth
 from collabsim.rng import _MASK, AgentDraws, _mix
 
 _GAMMA = 0x9E3779B97F4A7C15
@@ -76,3 +77,172 @@ def test_word_of_mouth_equals_fancy_indexing_with_repeated_listeners(n, data):
                   belief_days, belief_detect, informed)
     for got, exp in zip((belief_days, belief_detect, informed), want, strict=True):
         np.testing.assert_array_equal(got, exp)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_desk_queue_serves_what_lexsort_orders_up_to_each_capacity(data):
+    """The NumPy formulation it replaced: ``np.lexsort((active, submitted, owner))``, then
+    each agency's first ``⌊capacity⌋`` files, carrying at most one file's worth when emptied."""
+    n_files, n_ag = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 4))
+    n_stages = data.draw(st.integers(1, 6))
+    agency = data.draw(hnp.arrays(np.int64, n_stages, elements=st.integers(0, n_ag - 1)))
+    stage = data.draw(hnp.arrays(np.int16, n_files, elements=st.integers(0, n_stages - 1)))
+    # few distinct days: many files submitted the same day (the index breaks the tie)
+    submitted = data.draw(hnp.arrays(np.float64, n_files,
+                                     elements=st.integers(-5, 5).map(float)))
+    active = np.flatnonzero(data.draw(hnp.arrays(np.bool_, n_files)))
+    capacity = data.draw(hnp.arrays(np.float64, n_ag, elements=st.floats(0, 12)))
+    if active.size == 0:
+        return
+    owner = agency[stage[active]]
+    ordered = active[np.lexsort((active, submitted[active], owner))]
+    counts = np.bincount(owner, minlength=n_ag).tolist()
+    want, carry_want, start = [], [], 0
+    for cap, waiting in zip(capacity.tolist(), counts, strict=True):
+        k = min(int(cap), waiting)
+        carry_want.append(min(cap - k, 1.0) if k == waiting else cap - k)
+        want.append(ordered[start:start + k])
+        start += waiting
+    carry = np.full(n_ag, np.nan)
+    got = desk_queue(active, stage, agency, submitted, capacity, carry)
+    np.testing.assert_array_equal(got, np.concatenate(want))
+    assert carry.tolist() == carry_want
+
+
+def _complete_stage_numpy(lic, ids, quality, day):
+    """The NumPy formulation :func:`stage_outcomes` replaced (the model's rules as they were
+    written before: reject / rework / pass, the levy, issue, hand-offs and the ties)."""
+    m, f = lic.model, lic.files
+    st_ = f.stage[ids].astype(int)
+    table = lic.stage_arrays()
+    reject_p, owner = table.reject_prob[st_], table.agency[st_]
+    openness = lic.guidance_openness()[owner]
+    rework_p = np.clip(table.rework_prob[st_] * (1.5 - openness) * (1.5 - quality[owner])
+                       + lic.learning_errors(day) * (1.0 - quality[owner]), 0.0, 0.95)
+    u = m.uniforms("licensing.process", lic.slots(ids))
+    rejected = u < reject_p
+    rework = ~rejected & (u < reject_p + rework_p * (1 - reject_p))
+    f.ready[ids[rework]] = day + table.rework_days[st_[rework]]
+    gone = ids[rejected]
+    if gone.size:
+        f.status[gone] = 2
+        lic.state[f.citizen[gone]] = 1
+        lic.file_of[f.citizen[gone]] = -1
+        lic.today["rejected"] += gone.size
+    ids = ids[~rejected & ~rework]
+    if ids.size == 0:
+        return
+    st_ = f.stage[ids].astype(int)
+    ids = ids[np.argsort(st_, kind="stable")]
+    groups = [(s, ids[f.stage[ids] == s]) for s in np.unique(st_).tolist()]
+    for s, g in groups:
+        stage = lic.stages[s]
+        lic.fee_revenue += stage.fee * g.size
+        if not stage.levy:
+            continue
+        if lic.regulation_in_force(stage.agency):
+            paid = g.size
+        else:
+            asked = g[f.mode[g] == 2]
+            unpaid = int(np.count_nonzero(m.uniforms("licensing.unpaid", lic.slots(asked))
+                                          < lic.params.unregulated.unpaid_share))
+            lic.today["unpaid"] += unpaid
+            paid = asked.size - unpaid
+        lic.levy_revenue += stage.levy * paid
+        lic.levy_today += stage.levy * paid
+    if groups[-1][0] == lic.n_stages - 1:
+        g = groups.pop()[1]
+        f.status[g] = 1
+        cit, took = f.citizen[g], day - f.submitted[g]
+        lam = m.config.citizens.learning_rate
+        lic.belief_days[cit] = (1 - lam) * lic.belief_days[cit] + lam * took
+        lic.state[cit] = 0
+        lic.file_of[cit] = -1
+        lic._today_durations.append(took)
+        lic._issued_days += float(took.sum())
+        lic._issued_count += int(took.size)
+        lic.today["issued"] += g.size
+    for s, g in groups:
+        a, b = lic.stages[s].agency, lic.stages[s + 1].agency
+        delay = np.zeros(g.size)
+        if a != b:
+            mean_delay, loss = lic.handoff_terms(a, b)
+            lost = m.uniforms("licensing.handoff", lic.slots(g)) < loss
+            delay = mean_delay + lost * m.config.collaboration.bounce_days
+            failures = int(np.count_nonzero(lost))
+            lic.today["handoffs"] += g.size
+            lic.today["handoff_failures"] += failures
+            lic._today_delays.append(delay)
+            if m.joint:
+                lic._tie_outcomes(a, b, g.size - failures, failures)
+        f.stage[g] = s + 1
+        f.transit_until[g] = day + delay
+        f.ready[g] = day + delay + lic.stages[s + 1].service_days
+
+
+def _exact(x):
+    """Arrays as their dtype and bytes (bit for bit), containers element by element."""
+    if isinstance(x, np.ndarray):
+        return (x.dtype.str, x.shape, x.tobytes())
+    if isinstance(x, list | tuple):
+        return [_exact(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _exact(v) for k, v in x.items()}
+    return (type(x).__name__, repr(x))
+
+
+def _licensing_state(lic):
+    """Everything the day's stage outcomes write, exactly."""
+    f = lic.files
+    cols = [getattr(f, k)[: f.n].copy() for k in f._dtypes]
+    ties = [sorted(d.items()) for _, _, d in lic.model.collaboration_graph.edges(data=True)]
+    return _exact([cols, lic.state, lic.file_of, lic.belief_days, ties, dict(lic.today),
+                   lic.fee_revenue, lic.levy_revenue, lic.levy_today, lic._issued_days,
+                   lic._issued_count, np.concatenate([np.zeros(0), *lic._today_durations]),
+                   np.concatenate([np.zeros(0), *lic._today_delays])])
+
+
+@pytest.mark.parametrize(("preset", "mode", "start", "acted"), [
+    # siloed: letters, lost files bounce
+    ("pbg", "agent", 200, ("issued", "handoffs", "handoff_failures")),
+    # joint, regulation missing: levies left unpaid, ties learn from wins and failures
+    ("pbg", "agent", 0, ("issued", "handoffs", "handoff_failures", "unpaid")),
+    # joint, regulation in force
+    ("pbg_repaired", "agent", 0, ("issued", "handoffs")),
+    # stream mode (the streams' numbers in the rules' order), exams that reject
+    ("spp_irt", "stream", 30, ("issued", "handoffs", "rejected")),
+])
+def test_stage_outcomes_equal_the_numpy_rules_on_running_models(preset, mode, start, acted):
+    """Every file of a day's worked set, on copies of a running model: kernel vs NumPy rules."""
+    import copy
+
+    from collabsim import CollabModel
+
+    model = CollabModel(preset, seed=3, n_citizens=3000,
+                        overrides={"burn_in_days": 60, "random_numbers": mode,
+                                   "collaboration_start": start})
+    seen = dict.fromkeys(("rejected", "issued", "handoffs", "handoff_failures", "unpaid"), 0)
+    days = 80
+    for day in range(days):
+        model.step()
+        lic = model.licensing
+        f = lic.files
+        ready = np.flatnonzero(f.status[: f.n] == 0)
+        if ready.size == 0:
+            continue
+        rng = np.random.default_rng(day)
+        ids = np.sort(rng.choice(ready, size=min(ready.size, 12), replace=False))
+        quality = lic.agency_quality()
+        a, b = copy.deepcopy(model), copy.deepcopy(model)
+        for m in (a, b):
+            m.licensing._today_durations, m.licensing._today_delays = [], []
+        a.licensing.complete_stage(ids, quality, a.day)
+        _complete_stage_numpy(b.licensing, ids, quality, b.day)
+        assert _licensing_state(a.licensing) == _licensing_state(b.licensing)
+        for k in seen:
+            seen[k] += a.licensing.today[k] - model.licensing.today[k]
+        if mode == "stream":  # the streams stand where the NumPy rules left them
+            for name in ("licensing.process", "licensing.unpaid", "licensing.handoff"):
+                assert a.stream(name).random() == b.stream(name).random()
+    assert all(seen[k] > 0 for k in acted), seen  # the rules acted on the files checked
