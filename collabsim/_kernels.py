@@ -356,3 +356,16 @@ def warm() -> None:
     x, b = np.zeros(1), np.zeros(1, dtype=np.bool_)
     word_of_mouth(ids, ids, b, 0.5, 0.0, np.zeros(1, dtype=np.int8), 2, ids, x, x, x.copy(),
                   b.copy())
+    # the licensing loops, with the argument types the service passes (one file, one stage)
+    i8, f8 = np.zeros(1, dtype=np.int64), np.zeros(1)
+    stage, small = np.zeros(1, dtype=np.int16), np.zeros(1, dtype=np.int8)
+    agency = np.zeros(1, dtype=np.int64)
+    agency.flags.writeable = False  # the stage table's column, read-only
+    desk_queue(i8, stage, agency, f8, f8.copy(), f8.copy())
+    stage_outcomes(i8, 0.0, np.zeros(3, dtype=np.uint64), np.zeros((0, 0)),
+                   (i8.copy(), stage, small, f8.copy(), f8.copy(), f8.copy(), small.copy()),
+                   (small.copy(), i8.copy(), f8.copy()),
+                   (i8.copy(), f8.copy(), f8.copy(), f8.copy(), f8.copy(), f8.copy(),
+                    np.zeros(1, dtype=np.bool_), np.full(1, -1, dtype=np.int64)),
+                   np.zeros((1, 5)), (f8.copy(), f8.copy(), i8.copy(), i8.copy()),
+                   np.zeros(12), np.zeros(9, dtype=np.int64))
