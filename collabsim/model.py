@@ -177,7 +177,7 @@ class CollabModel(mesa.Model):
         if p <= 0:
             return np.zeros(0, dtype=np.int64)
         c = min(max(p, cap), 1.0)
-        g = self._draws.day_stream(name, self.day)
+        g = self._draws.day_draws(name, self.day)  # used here, before any other draw
         k = int(g.binomial(self.population.n, c))
         cand = g.integers(0, self.population.n, k)
         return sorted_unique(cand[g.random(k) * c < p])

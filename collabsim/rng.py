@@ -57,6 +57,7 @@ class AgentDraws:
     def __init__(self, seed: int):
         self.seed = int(seed)
         self._base: dict[str, int] = {}
+        self._reused: np.random.Generator | None = None
 
     def key(self, name: str, day: int, slot: int = 0) -> int:
         """The 64-bit key of decision ``name`` on ``day`` (``slot`` numbers repeated draws)."""
@@ -81,6 +82,24 @@ class AgentDraws:
         flat = a.reshape(-1).astype(np.int64, copy=False)
         out = splitmix_uniforms(flat, np.uint64(self.key(name, day, slot)))
         return out.reshape(a.shape)
+
+    def day_draws(self, name: str, day: int) -> np.random.Generator:
+        """:meth:`day_stream` for a caller that uses it at once: one generator, re-keyed.
+
+        The same numbers as ``day_stream(name, day)``, without building a generator
+        (most of the cost of a day's small draw). The generator is this object's own and
+        is re-keyed by the next call: use it before calling again.
+        """
+        g = self._reused
+        if g is None:
+            g = self._reused = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
+        g.bit_generator.state = {
+            "bit_generator": "Philox",
+            "state": {"counter": np.zeros(4, dtype=np.uint64),
+                      "key": np.array([self.key(name, day), self.seed & _MASK], dtype=np.uint64)},
+            "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0,
+            "uinteger": 0}
+        return g
 
     def day_stream(self, name: str, day: int) -> np.random.Generator:
         """A generator for decision ``name`` on ``day`` alone (nothing carries to other days).

@@ -80,7 +80,12 @@ class OfficerCorps:
         ``competence = base · (½ + ½·min(1, (day − hired)/training_days))``;
         staff present from the start are trained (their ``hired`` is −∞).
         """
-        progress = np.clip((day - self.hired) / max(training_days, 1e-9), 0.0, 1.0)
+        span = max(training_days, 1e-9)
+        if (day - self.hired.max(initial=-np.inf)) / span >= 1.0:
+            # everyone trained (the latest hire's progress is 1, so everyone's is): base · 1
+            self.competence = self.base_competence.copy()
+            return
+        progress = np.clip((day - self.hired) / span, 0.0, 1.0)
         self.competence = self.base_competence * (0.5 + 0.5 * progress)
 
     @property
