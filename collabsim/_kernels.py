@@ -17,7 +17,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["desk_queue", "splitmix_uniforms", "stage_outcomes", "warm", "word_of_mouth"]
+__all__ = [
+    "desk_queue",
+    "desk_strength",
+    "ready_files",
+    "splitmix_uniforms",
+    "stage_outcomes",
+    "warm",
+    "word_of_mouth",
+]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -345,6 +353,45 @@ def desk_queue(active: np.ndarray, stage: np.ndarray, agency: np.ndarray,
     return done[:n_done]
 
 
+@njit(cache=True, nogil=True)
+def desk_strength(agency_of: np.ndarray, competence: np.ndarray, effort: np.ndarray,
+                  time: np.ndarray, productivity: float, n_agencies: int
+                  ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Each agency's desk capacity today and its officers' mean competence × effort.
+
+    ``capacity_a = Σ productivity·competence·effort·time`` and ``quality_a = Σ
+    competence·effort·time / Σ time`` (0 without time) over the agency's officers,
+    summed in officer order as ``np.bincount`` sums its weights.
+
+    Returns:
+        ``(capacity, quality)`` by agency (files a day; 0–1).
+    """
+    capacity = np.zeros(n_agencies)
+    q = np.zeros(n_agencies)
+    k = np.zeros(n_agencies)
+    for i in range(agency_of.size):
+        a = agency_of[i]
+        capacity[a] += productivity * competence[i] * effort[i] * time[i]
+        q[a] += competence[i] * effort[i] * time[i]
+        k[a] += time[i]
+    for a in range(n_agencies):
+        q[a] = q[a] / k[a] if k[a] > 0 else 0.0
+    return capacity, q
+
+
+@njit(cache=True, nogil=True)
+def ready_files(status: np.ndarray, blocked: np.ndarray, ready: np.ndarray, n: int,
+                day: float) -> np.ndarray:  # pragma: no cover - compiled
+    """Indices (increasing) of the first ``n`` files in process, not held, ready by ``day``."""
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if status[i] == 0 and not blocked[i] and ready[i] <= day:
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
 def warm() -> None:
     """Load (or compile) every kernel now rather than on the first simulated day.
 
@@ -362,6 +409,8 @@ def warm() -> None:
     agency = np.zeros(1, dtype=np.int64)
     agency.flags.writeable = False  # the stage table's column, read-only
     desk_queue(i8, stage, agency, f8, f8.copy(), f8.copy())
+    desk_strength(np.zeros(1, dtype=np.int32), f8, f8, f8, 1.0, 1)
+    ready_files(small, np.zeros(1, dtype=np.bool_), f8, 1, 0.0)
     stage_outcomes(i8, 0.0, np.zeros(3, dtype=np.uint64), np.zeros((0, 0)),
                    (i8.copy(), stage, small, f8.copy(), f8.copy(), f8.copy(), small.copy()),
                    (small.copy(), i8.copy(), f8.copy()),

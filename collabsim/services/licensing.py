@@ -44,7 +44,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from collabsim._kernels import desk_queue, stage_outcomes, word_of_mouth
+from collabsim._kernels import (
+    desk_queue,
+    desk_strength,
+    ready_files,
+    stage_outcomes,
+    word_of_mouth,
+)
 from collabsim.choice import choose_with_uniforms
 from collabsim.network import (
     communication_quality,
@@ -663,20 +669,17 @@ class LicensingService:
         ``Σ productivity · competence · effort · time`` over its desk officers,
         ``time`` the share of the day each works the service (fractional).
         """
-        m = self.model
-        out = m.officers.output() * m.officer_time
-        return np.bincount(m.officers.agency_of, weights=out,
-                           minlength=len(m.agency_list)).astype(float)
+        return self._desk_strength()[0]
 
     def agency_quality(self) -> np.ndarray:
         """Mean competence × effort of each agency's officers on the service, in [0, 1]."""
+        return self._desk_strength()[1]
+
+    def _desk_strength(self) -> tuple[np.ndarray, np.ndarray]:
         m = self.model
         o = m.officers
-        w = m.officer_time
-        q = np.bincount(o.agency_of, weights=o.competence * o.effort * w,
-                        minlength=len(m.agency_list)).astype(float)
-        k = np.bincount(o.agency_of, weights=w, minlength=len(m.agency_list)).astype(float)
-        return np.divide(q, k, out=np.zeros_like(q), where=k > 0)
+        return desk_strength(o.agency_of, o.competence, o.effort, m.officer_time,
+                             float(o.params.productivity), len(m.agency_list))
 
     def work_queues(self, day: int) -> None:
         """Agencies work the ready files: unregulated stages decided, sessions held, desks served.
@@ -690,26 +693,30 @@ class LicensingService:
         if f.n == 0:
             return
         table = self._stage_table()
-        quality = self.agency_quality()
-        active = np.flatnonzero((f.status[: f.n] == ACTIVE) & ~f.blocked[: f.n]
-                                & (f.ready[: f.n] <= day))
-        if active.size:
+        capacity, quality = self._desk_strength()
+        active = ready_files(f.status, f.blocked, f.ready, f.n, float(day))
+        if active.size and table["regulated"].any():
             st = f.stage[active]
             undecided = table["regulated"][st] & (f.released_at[active] != st)
             self.decide_unregulated(active[undecided], day, new=True)
             active = active[~f.blocked[active]]
-        batched = table["batched"][f.stage[active]]
-        self.hold_sessions(active[batched], quality, day)
-        self.serve_desks(active[~batched], table, quality, day)
+        if table["batched"].any():
+            batched = table["batched"][f.stage[active]]
+            self.hold_sessions(active[batched], quality, day)
+            active = active[~batched]
+        self.serve_desks(active, capacity, quality, day)
 
-    def serve_desks(self, active: np.ndarray, table: dict, quality: np.ndarray,
+    def serve_desks(self, active: np.ndarray, capacity: np.ndarray, quality: np.ndarray,
                     day: int) -> None:
-        """Each agency completes ready desk files, oldest application first, up to capacity."""
+        """Each agency completes ready desk files, oldest application first, up to capacity.
+
+        ``capacity`` is :meth:`agency_capacity` (today's, before the carry from yesterday).
+        """
         if active.size == 0:
             self.carry[:] = 0.0
             return
         f = self.files
-        capacity = self.agency_capacity() + self.carry
+        capacity = capacity + self.carry
         # oldest application first (then file index) within each agency, agencies in
         # order: what np.lexsort((active, submitted, owner)) orders, in one compiled call
         done = desk_queue(active, f.stage, self.stage_arrays().agency, f.submitted, capacity,

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from collabsim._kernels import desk_queue, splitmix_uniforms, word_of_mouth
+from collabsim._kernels import (
+    desk_queue,
+    desk_strength,
+    ready_files,
+    splitmix_uniforms,
+    word_of_mouth,
+)
 from collabsim.rng import _MASK, AgentDraws, _mix
 
 _GAMMA = 0x9E3779B97F4A7C15
@@ -246,3 +252,29 @@ def test_stage_outcomes_equal_the_numpy_rules_on_running_models(preset, mode, st
             for name in ("licensing.process", "licensing.unpaid", "licensing.handoff"):
                 assert a.stream(name).random() == b.stream(name).random()
     assert all(seen[k] > 0 for k in acted), seen  # the rules acted on the files checked
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_desk_strength_and_ready_files_equal_their_numpy_formulations(data):
+    n, n_ag = data.draw(st.integers(0, 30)), data.draw(st.integers(1, 5))
+    agency_of = data.draw(hnp.arrays(np.int32, n, elements=st.integers(0, n_ag - 1)))
+    unit = st.floats(0, 1)
+    competence, effort = (data.draw(hnp.arrays(np.float64, n, elements=unit)) for _ in "ce")
+    time = data.draw(hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 0.25, 0.5, 1.0])))
+    productivity = data.draw(st.floats(0.1, 5))
+    capacity, quality = desk_strength(agency_of, competence, effort, time, productivity, n_ag)
+    out = productivity * competence * effort * time
+    np.testing.assert_array_equal(
+        capacity, np.bincount(agency_of, weights=out, minlength=n_ag).astype(float))
+    q = np.bincount(agency_of, weights=competence * effort * time, minlength=n_ag).astype(float)
+    k = np.bincount(agency_of, weights=time, minlength=n_ag).astype(float)
+    np.testing.assert_array_equal(quality, np.divide(q, k, out=np.zeros_like(q), where=k > 0))
+    m = data.draw(st.integers(0, 30))
+    status = data.draw(hnp.arrays(np.int8, m, elements=st.integers(0, 3)))
+    blocked = data.draw(hnp.arrays(np.bool_, m))
+    ready = data.draw(hnp.arrays(np.float64, m, elements=st.integers(-3, 3).map(float)))
+    n_files, day = data.draw(st.integers(0, m)), data.draw(st.integers(-3, 3))
+    want = np.flatnonzero((status[:n_files] == 0) & ~blocked[:n_files]
+                          & (ready[:n_files] <= day))
+    np.testing.assert_array_equal(ready_files(status, blocked, ready, n_files, float(day)), want)
