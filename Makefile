@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all,test]'
 	$(BIN)/python -m collabsim.viz.assets
+	$(BIN)/python -c "from collabsim._kernels import warm; warm()"  # compile the Numba loops once
 	touch $(STAMP)
 
 venv: $(STAMP)
