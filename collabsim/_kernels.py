@@ -36,6 +36,10 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _ONE = np.uint64(1)
 _S11, _S27, _S30, _S31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+#: the licensing service's codes (collabsim.services.licensing; a test keeps them equal)
+FILE_ISSUED, FILE_REJECTED = 1, 2              # a file's status (0: in process)
+CITIZEN_IDLE, CITIZEN_NEEDING = 0, 1           # a citizen's licensing state
+MODE_CHARGE = 2                                # an office's choice at an unregulated stage
 
 
 @njit(cache=True, nogil=True)
@@ -128,13 +132,13 @@ def stage_outcomes(ids: np.ndarray, day: float, keys: np.ndarray, given: np.ndar
 
     What :meth:`collabsim.services.licensing.LicensingService.complete_stage` does,
     rule by rule (its docstring and docs/ODD.md state them): each file ``ids[j]`` is
-    rejected when ``u_process[j] < reject``, sent back for rework when below
-    ``reject + rework·(1 − reject)`` (``rework = clip(rework_prob·(1.5 − openness)·(1.5 −
+    rejected when its process uniform ``u < reject``, sent back for rework when
+    ``u < reject + rework·(1 − reject)`` (``rework = clip(rework_prob·(1.5 − openness)·(1.5 −
     quality) + learning_errors·(1 − quality), 0, 0.95)`` of the stage's agency), and
     passes otherwise. Passed files go stage by stage in increasing order (each stage's
     files in their order in ``ids``): the levy is charged (every file under a regulation
     in force, else the files the office chose to charge, of which those with
-    ``u_unpaid < unpaid_share`` never pay), the last stage's files are issued
+    an unpaid uniform below ``unpaid_share`` never pay), the last stage's files are issued
     (applicants learn the days it took) and the others handed on, over the tie when the
     agency changes: delay and loss move from the letter's toward the shared system's
     with the tie's quality ``q' = ½(o_a + o_b)(½ + ½·SU)·(½ + ½·c_b)`` (0 siloed), a lost
@@ -208,9 +212,9 @@ def stage_outcomes(ids: np.ndarray, day: float, keys: np.ndarray, given: np.ndar
         u = given[0, j] if sequential else _unit(slot[j], keys[0])
         if u < rp:
             outcome[j] = 1
-            status[f] = 2  # REJECTED
+            status[f] = FILE_REJECTED
             c = citizen[f]
-            state[c] = 1  # NEEDING
+            state[c] = CITIZEN_NEEDING
             file_of[c] = -1
             counts[0] += 1
         elif u < rp + rw * (1 - rp):
@@ -235,7 +239,7 @@ def stage_outcomes(ids: np.ndarray, day: float, keys: np.ndarray, given: np.ndar
         asked = 0
         unpaid = 0
         for j in range(n):
-            if outcome[j] == 0 and st[j] == s and mode[ids[j]] == 2:  # CHARGE
+            if outcome[j] == 0 and st[j] == s and mode[ids[j]] == MODE_CHARGE:
                 asked += 1
                 u = given[1, k_unpaid] if sequential else _unit(slot[j], keys[1])
                 k_unpaid += 1
@@ -249,11 +253,11 @@ def stage_outcomes(ids: np.ndarray, day: float, keys: np.ndarray, given: np.ndar
         for j in range(n):
             if outcome[j] == 0 and st[j] == last:
                 f = ids[j]
-                status[f] = 1  # ISSUED
+                status[f] = FILE_ISSUED
                 c = citizen[f]
                 t = day - submitted[f]
                 belief_days[c] = (1 - lam) * belief_days[c] + lam * t
-                state[c] = 0  # IDLE
+                state[c] = CITIZEN_IDLE
                 file_of[c] = -1
                 took[n_took] = t
                 n_took += 1

@@ -278,3 +278,12 @@ def test_desk_strength_and_ready_files_equal_their_numpy_formulations(data):
     want = np.flatnonzero((status[:n_files] == 0) & ~blocked[:n_files]
                           & (ready[:n_files] <= day))
     np.testing.assert_array_equal(ready_files(status, blocked, ready, n_files, float(day)), want)
+
+
+def test_the_kernels_use_the_licensing_services_codes():
+    from collabsim import _kernels as k
+    from collabsim.services import licensing as lic
+
+    assert (k.FILE_ISSUED, k.FILE_REJECTED, lic.ACTIVE) == (lic.ISSUED, lic.REJECTED, 0)
+    assert (k.CITIZEN_IDLE, k.CITIZEN_NEEDING) == (lic.IDLE, lic.NEEDING)
+    assert k.MODE_CHARGE == lic.CHARGE
