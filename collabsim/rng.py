@@ -95,11 +95,14 @@ class AgentDraws:
             g = self._reused = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
         g.bit_generator.state = {
             "bit_generator": "Philox",
-            "state": {"counter": np.zeros(4, dtype=np.uint64),
-                      "key": np.array([self.key(name, day), self.seed & _MASK], dtype=np.uint64)},
+            "state": {"counter": np.zeros(4, dtype=np.uint64), "key": self._philox_key(name, day)},
             "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0,
             "uinteger": 0}
         return g
+
+    def _philox_key(self, name: str, day: int) -> np.ndarray:
+        """The Philox key of decision ``name`` on ``day``: its 64-bit key and the seed."""
+        return np.array([self.key(name, day), self.seed & _MASK], dtype=np.uint64)
 
     def day_stream(self, name: str, day: int) -> np.random.Generator:
         """A generator for decision ``name`` on ``day`` alone (nothing carries to other days).
@@ -108,8 +111,7 @@ class AgentDraws:
         candidates of a thinned population sample): a changed count today does not
         shift tomorrow's draws.
         """
-        return np.random.Generator(np.random.Philox(
-            key=np.array([self.key(name, day), self.seed & _MASK], dtype=np.uint64)))
+        return np.random.Generator(np.random.Philox(key=self._philox_key(name, day)))
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -657,7 +657,6 @@ class LicensingService:
     def _stage_table(self) -> dict[str, np.ndarray]:
         st = self.stages
         return {
-            "agency": self.stage_arrays().agency,
             "regulated": np.array([s.needs_regulation and not self.regulation_in_force(s.agency)
                                    for s in st]),
             "batched": self.stage_arrays().batched,
@@ -890,10 +889,11 @@ class LicensingService:
         n = ids.size
         names = ("licensing.process", "licensing.unpaid", "licensing.handoff")
         if m.config.random_numbers == "stream":
-            # the streams' next numbers as the rules consume them: drawn for every
-            # file, then each stream set back to just after the numbers used
+            # the streams' next numbers as the rules consume them: the process draw is
+            # one per file; the levy's and the hand-offs' are drawn for every file, then
+            # each of those streams is set back to just after the numbers used
             gens = [m.stream(name) for name in names]
-            saved = [g.bit_generator.state for g in gens]
+            saved = [g.bit_generator.state for g in gens[1:]]
             given = np.stack([g.random(n) for g in gens])
         else:
             given = _NO_DRAWS
@@ -917,7 +917,7 @@ class LicensingService:
             ag, ties, p, out)
         out = out.tolist()
         if given.shape[0]:
-            for g, state, used in zip(gens, saved, (n, out[5], out[6]), strict=True):
+            for g, state, used in zip(gens[1:], saved, (out[5], out[6]), strict=True):
                 g.bit_generator.state = state
                 g.bit_generator.advance(used)
         if joint:
