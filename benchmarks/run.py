@@ -24,6 +24,12 @@ Measures (each in a fresh subprocess, so peak memory is the run's own):
 7. benchmarks/scaling.py: time and memory against citizens, agencies and
    workflow stages (scaling.csv, scaling.png).
 
+The machine's own speed is probed at the start, between the sections and at
+the end (:func:`machine_speed`: a fixed pure-Python loop and a fixed NumPy
+sort) and recorded with the results, because the shared machine runs the same
+code at speeds up to twice apart from one hour to the next: a time in one
+results file is read against the probe beside it.
+
 Targets are printed as PASS or FAIL; they are never assertions in the test
 suite because these machines are shared and noisy. ``--quick`` runs small
 versions of each (the suite smoke-tests it) and writes where ``--out`` says.
@@ -46,6 +52,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
+HISTORY = HERE / "history"  # earlier results files, kept when a run replaces results.json
 CITY = 633_650  # Jambi City's population (CASE_FACTS)
 PRESETS = ["pbg", "pbg_repaired", "spp_irt", "jcoc", "jcoc_siloed", "jcoc_no_socialisation"]
 SOBOL = HERE.parent / "experiments" / "success_factors_sobol.toml"
@@ -291,6 +298,46 @@ def cli_city(preset: str, citizens: int, steps: int) -> dict:
     return out
 
 
+#: The probe's fixed work: additions in a pure-Python loop, float64 values sorted by NumPy.
+PROBE_LOOP = 3_000_000
+PROBE_SORT = 2_000_000
+
+
+def machine_speed(repeats: int = 3) -> dict:
+    """How fast this machine is right now: seconds for a fixed amount of work (best of ``repeats``).
+
+    ``python_loop_s`` times :data:`PROBE_LOOP` additions in a pure-Python loop
+    (the interpreter, like the model's per-day Python), ``numpy_sort_s`` a NumPy
+    sort of :data:`PROBE_SORT` float64 values (memory and vector work). The
+    best of a few repeats is the machine's speed in that minute; a larger value
+    is a slower phase. The work never changes, so probes of different results
+    files compare directly.
+    """
+    import numpy as np
+
+    values = np.random.default_rng(0).random(PROBE_SORT)
+    loop, sort = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        total = 0
+        for i in range(PROBE_LOOP):
+            total += i
+        loop.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        np.sort(values)
+        sort.append(time.perf_counter() - t)
+    return {"when": time.strftime("%H:%M:%S"), "python_loop_s": round(min(loop), 4),
+            "numpy_sort_s": round(min(sort), 4)}
+
+
+def probe(results: dict, where: str) -> None:
+    """Probe the machine's speed (:func:`machine_speed`) and record it under ``where``."""
+    p = {"where": where, **machine_speed(1 if IN_PROCESS else 3)}  # --quick: once
+    results["machine"].setdefault("speed", []).append(p)
+    print(f"[machine speed, {where}: pure-Python loop {p['python_loop_s']:.3f} s, "
+          f"NumPy sort {p['numpy_sort_s']:.3f} s]")
+
+
 IN_PROCESS = False  # --quick: measure in this process (no fresh interpreter per case)
 
 
@@ -364,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         pass
 
+    probe(results, "start")
     print("Model throughput (construction and burn-in included; burn-in days count as steps)")
     print(f"{'preset':<10}{'citizens':>11}{'days':>6}{'burn-in':>8}{'seconds':>9}"
           f"{'citizen-steps/s':>17}{'peak RSS':>11}")
@@ -377,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{preset:<10}{n:>11,}{days:>6}{r['burn_in_days']:>8}{r['total_s']:>9.2f}"
               f"{r['citizen_steps_per_s']:>17,.0f}{gb(r['peak_rss_bytes']):>11}")
     results["models"] = models
+    probe(results, "after the models")
 
     ep = spawn("epstein", "10" if quick else "100")
     results["epstein"] = ep
@@ -405,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{'ok' if c['ok'] else 'FAILED'} {extra}")
     city["cli"] = cli
     results["city"] = city
+    probe(results, "after the city")
 
     build_n = 20_000 if quick else 1_000_000
     builds = [spawn("build", p, str(build_n)) for p in ("pbg", "spp_irt", "jcoc")]
@@ -441,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"(batches of {s['batch_size']}; start-up {s['startup_s']:.1f} s; "
                   f"every run once: {s['every_run_once']})")
 
+    probe(results, "after the sweeps")
     print("\nCommon random numbers (benchmarks/crn.py): variance of paired policy differences")
     import crn
 
@@ -526,10 +577,23 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(("every run returned exactly once (all runners)",
                         str(all(s["every_run_once"] for s in ok)),
                         all(s["every_run_once"] for s in ok)))
+    probe(results, "end")
     results["targets"] = [{"target": t, "measured": m, "pass": p} for t, m, p in targets]
     print("\nTargets" + (" (--quick: sizes cut, figures meaningless)" if quick else ""))
     for t, m, p in targets:
         print(f"  {verdict(p)}  {t:<58} {m}")
+    loops = [p["python_loop_s"] for p in results["machine"]["speed"]]
+    print(f"  (machine speed over this run: the probe's pure-Python loop took "
+          f"{min(loops):.3f}–{max(loops):.3f} s; compare results files by it)")
+    if out_path == RESULTS and RESULTS.is_file():  # keep the run this one replaces
+        try:
+            when = json.loads(RESULTS.read_text()).get("when", "unknown")
+        except ValueError:
+            when = "unknown"
+        HISTORY.mkdir(exist_ok=True)
+        kept = HISTORY / f"results-{when.replace(' ', 'T').replace(':', '-')}.json"
+        shutil.copyfile(RESULTS, kept)
+        print(f"(the results it replaces -> {kept})")
     out_path.write_text(json.dumps(results, indent=2))
     print(f"\n-> {out_path}")
     return 0
