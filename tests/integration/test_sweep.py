@@ -1,12 +1,16 @@
 """Sweeps end to end: the same results from every runner, resume after kill -9, lost workers,
-failures recorded as data, and a store the SALib analyses can read."""
+failures recorded as data, and a store the SALib analyses can read.
+
+A Dask worker killed mid-sweep is tested where a cluster looks as it does on a real one
+(a separately started ``dask scheduler`` and ``dask worker`` processes,
+test_dask_cluster.py); the in-process ``LocalCluster`` path is
+:func:`test_dask_local_from_the_command_line`."""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -84,17 +88,6 @@ def pool():
         yield runner
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR,
-                      scheduler_kwargs={"dashboard": False,
-                                        "dashboard_address": "127.0.0.1:0"}) as c:
-        yield c
-
-
 def test_sequential_sweep_tables(baseline, exp):
     runs = baseline.runs
     assert len(runs) == exp.n_runs == 48
@@ -116,25 +109,6 @@ def test_two_processes_same_as_sequential(exp, baseline, pool, tmp_path):
     res = run_experiment(exp, tmp_path / "out", runner=pool, batch_size=3)
     assert_same(res, baseline)
     assert res.manifest["sessions"][0]["runner"] == "processes"
-
-
-def test_dask_worker_killed_mid_sweep(exp, baseline, cluster, tmp_path):
-    from distributed import Client
-
-    with Client(cluster) as client:
-        victim = next(iter(client.run(os.getpid).values()))
-    killed = []
-
-    def kill_one_worker(status):
-        if status.session_done >= 4 and not killed:
-            os.kill(victim, signal.SIGKILL)
-            killed.append(status.session_done)
-
-    res = run_experiment(exp, tmp_path / "out", scheduler=cluster.scheduler_address,
-                         batch_size=2, progress=kill_one_worker)
-    assert killed and killed[0] < exp.n_runs  # really mid-sweep
-    assert_same(res, baseline)  # Dask re-ran the lost tasks: same tables as sequential
-    assert res.manifest["sessions"][0]["runner"] == "dask"
 
 
 def test_process_worker_killed_mid_sweep(exp, baseline, pool, tmp_path):
