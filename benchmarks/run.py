@@ -311,7 +311,8 @@ def machine_speed(repeats: int = 3) -> dict:
     sort of :data:`PROBE_SORT` float64 values (memory and vector work). The
     best of a few repeats is the machine's speed in that minute; a larger value
     is a slower phase. The work never changes, so probes of different results
-    files compare directly.
+    files compare directly. A record, not a correction factor: a slow phase need
+    not slow the model and the probe alike.
     """
     import numpy as np
 
