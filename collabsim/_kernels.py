@@ -37,7 +37,7 @@ _ONE = np.uint64(1)
 _S11, _S27, _S30, _S31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 #: the licensing service's codes (collabsim.services.licensing; a test keeps them equal)
-FILE_ISSUED, FILE_REJECTED = 1, 2              # a file's status (0: in process)
+FILE_ACTIVE, FILE_ISSUED, FILE_REJECTED = 0, 1, 2  # a file's status
 CITIZEN_IDLE, CITIZEN_NEEDING = 0, 1           # a citizen's licensing state
 MODE_CHARGE = 2                                # an office's choice at an unregulated stage
 
@@ -393,7 +393,7 @@ def ready_files(status: np.ndarray, blocked: np.ndarray, ready: np.ndarray, n: i
     out = np.empty(n, dtype=np.int64)
     k = 0
     for i in range(n):
-        if status[i] == 0 and not blocked[i] and ready[i] <= day:
+        if status[i] == FILE_ACTIVE and not blocked[i] and ready[i] <= day:
             out[k] = i
             k += 1
     return out[:k]

@@ -284,6 +284,7 @@ def test_the_kernels_use_the_licensing_services_codes():
     from collabsim import _kernels as k
     from collabsim.services import licensing as lic
 
-    assert (k.FILE_ISSUED, k.FILE_REJECTED, lic.ACTIVE) == (lic.ISSUED, lic.REJECTED, 0)
+    assert (k.FILE_ACTIVE, k.FILE_ISSUED, k.FILE_REJECTED) == (lic.ACTIVE, lic.ISSUED,
+                                                            lic.REJECTED)
     assert (k.CITIZEN_IDLE, k.CITIZEN_NEEDING) == (lic.IDLE, lic.NEEDING)
     assert k.MODE_CHARGE == lic.CHARGE
