@@ -114,21 +114,30 @@ def child_build(preset: str, citizens: int) -> dict:
             "all_agent_views_s": views, "agent_views": n, "peak_rss_bytes": peak_rss_bytes()}
 
 
-def child_epstein(steps: int) -> dict:
-    """Mesa's Epstein civil-violence example, as shipped in the installed Mesa."""
-    import mesa
+def epstein_model():
+    """Mesa's Epstein civil-violence example (as shipped in the installed Mesa), seed 1.
+
+    Returns:
+        ``(model, citizens)``.
+    """
     from mesa.examples import EpsteinCivilViolence
     from mesa.examples.advanced.epstein_civil_violence.agents import Citizen
 
     try:
         from mesa.examples.advanced.epstein_civil_violence.model import EpsteinScenario
 
-        t0 = time.perf_counter()
         model = EpsteinCivilViolence(scenario=EpsteinScenario(rng=1))
     except ImportError:  # Mesa 3.3: keyword parameters and seed
-        t0 = time.perf_counter()
         model = EpsteinCivilViolence(seed=1)
-    n = len(model.agents_by_type[Citizen])
+    return model, len(model.agents_by_type[Citizen])
+
+
+def child_epstein(steps: int) -> dict:
+    """Mesa's Epstein civil-violence example: citizen-steps per second, construction included."""
+    import mesa
+
+    t0 = time.perf_counter()
+    model, n = epstein_model()
     for _ in range(steps):
         model.step()
     dt = time.perf_counter() - t0
@@ -298,26 +307,32 @@ def cli_city(preset: str, citizens: int, steps: int) -> dict:
     return out
 
 
-#: The probe's fixed work: additions in a pure-Python loop, float64 values sorted by NumPy.
+#: The probe's fixed work: additions in a pure-Python loop, float64 values sorted by NumPy,
+#: and steps of Mesa's Epstein example (seed 1, construction not timed).
 PROBE_LOOP = 3_000_000
 PROBE_SORT = 2_000_000
+PROBE_EPSTEIN_STEPS = 20
 
 
-def machine_speed(repeats: int = 3) -> dict:
+def machine_speed(repeats: int = 3, epstein_steps: int = PROBE_EPSTEIN_STEPS) -> dict:
     """How fast this machine is right now: seconds for a fixed amount of work (best of ``repeats``).
 
     ``python_loop_s`` times :data:`PROBE_LOOP` additions in a pure-Python loop
-    (the interpreter, like the model's per-day Python), ``numpy_sort_s`` a NumPy
-    sort of :data:`PROBE_SORT` float64 values (memory and vector work). The
-    best of a few repeats is the machine's speed in that minute; a larger value
-    is a slower phase. The work never changes, so probes of different results
-    files compare directly. A record, not a correction factor: a slow phase need
-    not slow the model and the probe alike.
+    (the interpreter in a tight loop), ``numpy_sort_s`` a NumPy sort of
+    :data:`PROBE_SORT` float64 values (memory and vector work), and
+    ``epstein_s`` the first ``epstein_steps`` steps of Mesa's Epstein example
+    (Python objects, dicts and a grid: an agent model's kind of work; it is
+    Mesa's code, so it stays the same work while Mesa's version, recorded
+    beside it, does). The shared machine has phases that slow the models and
+    Epstein some 2× while the tight loop and the sort keep their speed
+    (benchmarks of 2026-12-06): the Epstein probe is the one that tells such
+    a phase. The best of a few repeats is the machine's speed in that minute;
+    a larger value is a slower phase. A record, not a correction factor.
     """
     import numpy as np
 
     values = np.random.default_rng(0).random(PROBE_SORT)
-    loop, sort = [], []
+    loop, sort, epstein = [], [], []
     for _ in range(repeats):
         t = time.perf_counter()
         total = 0
@@ -327,16 +342,23 @@ def machine_speed(repeats: int = 3) -> dict:
         t = time.perf_counter()
         np.sort(values)
         sort.append(time.perf_counter() - t)
+        model, _ = epstein_model()
+        t = time.perf_counter()
+        for _ in range(epstein_steps):
+            model.step()
+        epstein.append(time.perf_counter() - t)
     return {"when": time.strftime("%H:%M:%S"), "python_loop_s": round(min(loop), 4),
-            "numpy_sort_s": round(min(sort), 4)}
+            "numpy_sort_s": round(min(sort), 4), "epstein_s": round(min(epstein), 4),
+            "epstein_steps": epstein_steps}
 
 
 def probe(results: dict, where: str) -> None:
     """Probe the machine's speed (:func:`machine_speed`) and record it under ``where``."""
-    p = {"where": where, **machine_speed(1 if IN_PROCESS else 3)}  # --quick: once
+    p = {"where": where, **(machine_speed(1, 2) if IN_PROCESS else machine_speed())}  # --quick
     results["machine"].setdefault("speed", []).append(p)
     print(f"[machine speed, {where}: pure-Python loop {p['python_loop_s']:.3f} s, "
-          f"NumPy sort {p['numpy_sort_s']:.3f} s]")
+          f"NumPy sort {p['numpy_sort_s']:.3f} s, Epstein {p['epstein_steps']} steps "
+          f"{p['epstein_s']:.3f} s]")
 
 
 IN_PROCESS = False  # --quick: measure in this process (no fresh interpreter per case)
@@ -583,9 +605,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTargets" + (" (--quick: sizes cut, figures meaningless)" if quick else ""))
     for t, m, p in targets:
         print(f"  {verdict(p)}  {t:<58} {m}")
-    loops = [p["python_loop_s"] for p in results["machine"]["speed"]]
+    speed = results["machine"]["speed"]
+    loops, ep = [p["python_loop_s"] for p in speed], [p["epstein_s"] for p in speed]
     print(f"  (machine speed over this run: the probe's pure-Python loop took "
-          f"{min(loops):.3f}–{max(loops):.3f} s; compare results files by it)")
+          f"{min(loops):.3f}–{max(loops):.3f} s, its {speed[0]['epstein_steps']} Epstein steps "
+          f"{min(ep):.3f}–{max(ep):.3f} s; compare results files by the Epstein probe)")
     if out_path == RESULTS and RESULTS.is_file():  # keep the run this one replaces
         try:
             when = json.loads(RESULTS.read_text()).get("when", "unknown")

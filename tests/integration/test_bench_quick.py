@@ -39,5 +39,6 @@ def test_quick_benchmark_reports_every_section(tmp_path):
     speed = data["machine"]["speed"]  # the machine's speed, probed between the sections
     assert [p["where"] for p in speed] == ["start", "after the models", "after the city",
                                            "after the sweeps", "end"]
-    assert all(p["python_loop_s"] > 0 and p["numpy_sort_s"] > 0 for p in speed)
+    assert all(p["python_loop_s"] > 0 and p["numpy_sort_s"] > 0 and p["epstein_s"] > 0
+               and p["epstein_steps"] == 2 for p in speed)
     assert {p: p.stat().st_mtime_ns for p in kept} == kept  # the recorded results untouched
