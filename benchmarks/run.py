@@ -25,10 +25,11 @@ Measures (each in a fresh subprocess, so peak memory is the run's own):
    workflow stages (scaling.csv, scaling.png).
 
 The machine's own speed is probed at the start, between the sections and at
-the end (:func:`machine_speed`: a fixed pure-Python loop and a fixed NumPy
-sort) and recorded with the results, because the shared machine runs the same
-code at speeds up to twice apart from one hour to the next: a time in one
-results file is read against the probe beside it.
+the end (:func:`machine_speed`: a fixed pure-Python loop, a fixed NumPy sort
+and 20 steps of Mesa's Epstein example) and recorded with the results, because
+the shared machine runs the same code at speeds up to 2.4× apart from one day
+or hour to the next: a time in one results file is read against the probe
+beside it (the Epstein probe: the loop and the sort missed a slow phase).
 
 Targets are printed as PASS or FAIL; they are never assertions in the test
 suite because these machines are shared and noisy. ``--quick`` runs small
@@ -323,11 +324,12 @@ def machine_speed(repeats: int = 3, epstein_steps: int = PROBE_EPSTEIN_STEPS) ->
     ``epstein_s`` the first ``epstein_steps`` steps of Mesa's Epstein example
     (Python objects, dicts and a grid: an agent model's kind of work; it is
     Mesa's code, so it stays the same work while Mesa's version, recorded
-    beside it, does). The shared machine has phases that slow the models and
-    Epstein some 2× while the tight loop and the sort keep their speed
-    (benchmarks of 2026-12-06): the Epstein probe is the one that tells such
-    a phase. The best of a few repeats is the machine's speed in that minute;
-    a larger value is a slower phase. A record, not a correction factor.
+    beside it, does). The shared machine has phases that slowed the models and
+    Epstein some 2× while the tight loop and the sort kept their speed
+    (benchmarks of 2026-12-06): the Epstein probe does the models' kind of
+    work, so it is the one to compare such phases by. The best of a few
+    repeats is the machine's speed in that minute; a larger value is a slower
+    phase. A record, not a correction factor.
     """
     import numpy as np
 
