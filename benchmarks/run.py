@@ -115,7 +115,7 @@ def child_build(preset: str, citizens: int) -> dict:
             "all_agent_views_s": views, "agent_views": n, "peak_rss_bytes": peak_rss_bytes()}
 
 
-def epstein_model():
+def epstein_model() -> tuple[object, int]:
     """Mesa's Epstein civil-violence example (as shipped in the installed Mesa), seed 1.
 
     Returns:
