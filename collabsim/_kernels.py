@@ -6,9 +6,11 @@ arithmetic (about 1 µs each). The loops here do in one compiled call what
 took ten to twenty NumPy calls, with the same floating-point operations in the
 same order, so a run gives bit-for-bit the results it gave before (the
 regression baselines check this, and ``tests/unit/test_kernels.py`` checks each
-loop against the NumPy formulation it replaced). Rules with an exponential (the
-logit choices) stay in NumPy: its vectorised ``exp`` and the C library's, which
-compiled code calls, differ in the last bit for a few per cent of inputs.
+loop against the NumPy formulation it replaced). The logit choice
+(:func:`logit_choice`) calls the C library's ``exp``, as NumPy does on a machine
+without AVX-512; where NumPy uses its own AVX-512 ``exp`` the two may differ in
+the last bit, which moves a choice only when a uniform falls within that bit of
+a boundary (about 1e-16 a choice).
 
 Compiled once per machine and cached beside this file (``cache=True``); a
 process then pays about 0.3 s and 80 MB once to load Numba and the cache
@@ -21,9 +23,12 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "agent_uniforms",
     "desk_queue",
     "desk_strength",
+    "logit_choice",
     "ready_files",
+    "splitmix_key",
     "splitmix_uniforms",
     "stage_outcomes",
     "warm",
@@ -66,6 +71,88 @@ def splitmix_uniforms(ids: np.ndarray, key: np.uint64) -> np.ndarray:  # pragma:
     out = np.empty(ids.size)
     for j in range(ids.size):
         out[j] = _unit(ids[j], key)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _mix(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """SplitMix64's finaliser (a bijection of 64-bit words)."""
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
+
+
+@njit(cache=True, nogil=True)
+def splitmix_key(base: np.uint64, day: np.int64, slot: np.int64) -> np.uint64:  # pragma: no cover
+    """A decision's key on ``day``: ``mix(mix(base + day) + slot)`` modulo 2**64.
+
+    What :meth:`collabsim.rng.AgentDraws.key` computes with Python integers (a
+    negative day wraps as its two's complement, as ``day & (2**64 − 1)`` does).
+    """
+    return _mix(_mix(base + np.uint64(day)) + np.uint64(slot))
+
+
+@njit(cache=True, nogil=True)
+def agent_uniforms(ids: np.ndarray, base: np.uint64, day: np.int64,
+                   slot: np.int64) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`splitmix_uniforms` of ``ids`` under :func:`splitmix_key` ``(base, day, slot)``."""
+    key = splitmix_key(base, day, slot)
+    out = np.empty(ids.size)
+    for j in range(ids.size):
+        out[j] = _unit(ids[j], key)
+    return out
+
+
+#: The most options :func:`logit_choice` takes: NumPy sums a row of up to 7 in order,
+#: longer rows pairwise in blocks of 8 (which the NumPy path keeps).
+LOGIT_MAX_OPTIONS = 7
+
+
+@njit(cache=True, nogil=True)
+def logit_choice(u: np.ndarray, beta: float,
+                 uniforms: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Logit choices by inverse CDF: :func:`collabsim.choice.choose_with_uniforms` compiled.
+
+    The same operations in the same order as the NumPy formulation: two options
+    by ``1 / (1 + exp(−β(u₀ − u₁)))`` (SciPy's ``expit``); more by the softmax
+    of ``β·u`` less its row maximum, the row sum taken in order, the CDF as the
+    running sum of ``e_j / s``, the choice the number of CDF values at or below
+    the uniform (at most the last option).
+
+    Args:
+        u: ``(n, k)`` utilities, ``2 ≤ k ≤`` :data:`LOGIT_MAX_OPTIONS`.
+        beta: Rationality, in 1/(utility unit).
+        uniforms: ``(n,)`` uniforms on [0, 1).
+
+    Returns:
+        ``(n,)`` chosen option indices.
+    """
+    n, k = u.shape
+    out = np.empty(n, dtype=np.intp)
+    if k == 2:
+        for i in range(n):
+            p = 1.0 / (1.0 + np.exp(-(beta * (u[i, 0] - u[i, 1]))))
+            out[i] = 1 if uniforms[i] >= p else 0
+        return out
+    e = np.empty(k)
+    for i in range(n):
+        m = u[i, 0] * beta
+        for j in range(1, k):
+            v = u[i, j] * beta
+            if v > m or v != v:  # NumPy's maximum propagates NaN
+                m = v
+        for j in range(k):
+            e[j] = np.exp(u[i, j] * beta - m)
+        s = e[0]
+        for j in range(1, k):
+            s += e[j]
+        c = e[0] / s
+        count = 1 if uniforms[i] >= c else 0
+        for j in range(1, k):
+            c = c + e[j] / s
+            if uniforms[i] >= c:
+                count += 1
+        out[i] = count if count < k - 1 else k - 1
     return out
 
 
@@ -407,6 +494,10 @@ def warm() -> None:
     """
     ids = np.zeros(1, dtype=np.int64)
     splitmix_uniforms(ids, np.uint64(1))
+    agent_uniforms(ids, np.uint64(1), -1, 0)
+    splitmix_key(np.uint64(1), -1, 0)
+    for k in (2, 3):
+        logit_choice(np.zeros((1, k)), 1.0, np.zeros(1))
     x, b = np.zeros(1), np.zeros(1, dtype=np.bool_)
     word_of_mouth(ids, ids, b, 0.5, 0.0, np.zeros(1, dtype=np.int8), 2, ids, x, x, x.copy(),
                   b.copy())

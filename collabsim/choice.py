@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from collabsim._kernels import LOGIT_MAX_OPTIONS, logit_choice
+
 __all__ = ["choose", "choose_with_uniforms", "logit_probabilities"]
 
 
@@ -49,7 +51,12 @@ def choose_with_uniforms(utilities: np.ndarray, beta: float, uniforms: np.ndarra
         ``(n_agents,)`` integer indices of the chosen options.
     """
     u = np.atleast_2d(utilities)
-    if u.shape[-1] == 2:  # binary logit: one sigmoid, no row reductions (hot path)
+    if u.ndim == 2 and 2 <= u.shape[-1] <= LOGIT_MAX_OPTIONS:
+        # one compiled call, the same operations as the NumPy lines below (hot path:
+        # a dozen NumPy calls on a few rows each, several times a day)
+        return logit_choice(np.ascontiguousarray(u, dtype=float), float(beta),
+                            np.ascontiguousarray(uniforms, dtype=float).reshape(-1))
+    if u.shape[-1] == 2:  # binary logit: one sigmoid, no row reductions
         p_first = expit(beta * (u[:, 0] - u[:, 1]))
         return (np.asarray(uniforms) >= p_first).astype(np.intp)
     p = logit_probabilities(u, beta)

@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 
-from collabsim._kernels import splitmix_uniforms
+from collabsim._kernels import agent_uniforms, splitmix_key
 
 __all__ = ["AgentDraws", "entropy_seed", "replicate_seeds", "stream"]
 
@@ -46,9 +46,9 @@ class AgentDraws:
     ``uniforms(name, day, ids, slot)[j]`` is SplitMix64's output number
     ``ids[j] + 1`` of the sequence seeded by a hash of ``(seed, name, day,
     slot)``: it depends on nothing else, so it is the same whoever else draws
-    that day and in whatever order. One compiled loop per call
-    (:func:`collabsim._kernels.splitmix_uniforms`: about 1.6 µs a call and a
-    few ns per agent), paid only for the agents that actually decide.
+    that day and in whatever order. One compiled call computes the day's key
+    and the numbers (:func:`collabsim._kernels.agent_uniforms`: about 1 µs a
+    call and a few ns per agent), paid only for the agents that actually decide.
 
     Args:
         seed: The run's root seed.
@@ -56,15 +56,24 @@ class AgentDraws:
 
     def __init__(self, seed: int):
         self.seed = int(seed)
-        self._base: dict[str, int] = {}
+        self._base: dict[str, np.uint64] = {}
         self._reused: np.random.Generator | None = None
 
     def key(self, name: str, day: int, slot: int = 0) -> int:
-        """The 64-bit key of decision ``name`` on ``day`` (``slot`` numbers repeated draws)."""
+        """The 64-bit key of decision ``name`` on ``day`` (``slot`` numbers repeated draws).
+
+        ``mix(mix(base + day) + slot)`` modulo 2**64, ``base`` the decision's
+        :meth:`base` (compiled: :func:`collabsim._kernels.splitmix_key`).
+        """
+        return int(splitmix_key(self.base(name), day, slot))
+
+    def base(self, name: str) -> np.uint64:
+        """Decision ``name``'s key before the day and slot: ``mix(mix(seed) ^ crc32(name))``."""
         base = self._base.get(name)
         if base is None:
-            base = self._base[name] = _mix(_mix(self.seed) ^ zlib.crc32(name.encode()))
-        return _mix(_mix(base + (day & _MASK)) + slot)
+            base = self._base[name] = np.uint64(
+                _mix(_mix(self.seed) ^ zlib.crc32(name.encode())))
+        return base
 
     def uniforms(self, name: str, day: int, ids: np.ndarray, slot: int = 0) -> np.ndarray:
         """Uniforms on [0, 1) for agents ``ids`` (non-negative integers) in a decision today.
@@ -78,10 +87,14 @@ class AgentDraws:
         Returns:
             ``float64`` array shaped like ``ids``, 53 random bits each.
         """
+        base = self._base.get(name)
+        if base is None:
+            base = self.base(name)
+        if type(ids) is np.ndarray and ids.dtype == np.int64 and ids.ndim == 1:
+            return agent_uniforms(ids, base, day, slot)  # the model's case, one call
         a = np.asarray(ids)
         flat = a.reshape(-1).astype(np.int64, copy=False)
-        out = splitmix_uniforms(flat, np.uint64(self.key(name, day, slot)))
-        return out.reshape(a.shape)
+        return agent_uniforms(flat, base, day, slot).reshape(a.shape)
 
     def day_draws(self, name: str, day: int) -> np.random.Generator:
         """:meth:`day_stream` for a caller that uses it at once: one generator, re-keyed.

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from collabsim._kernels import (
+    LOGIT_MAX_OPTIONS,
     desk_queue,
     desk_strength,
+    logit_choice,
     ready_files,
     splitmix_uniforms,
     word_of_mouth,
@@ -28,6 +30,53 @@ def test_uniforms_are_splitmix64_outputs_known_by_python_integers():
     want = [(_mix(((i + 1) * _GAMMA + key) & _MASK) >> 11) / 2**53 for i in ids.tolist()]
     assert draws.uniforms("citizens.choice", 17, ids, 1).tolist() == want
     assert splitmix_uniforms(ids, np.uint64(key)).tolist() == want
+
+
+@pytest.mark.parametrize("day", [-730, -1, 0, 17, 2**40])
+@pytest.mark.parametrize("slot", [0, 1, 31])
+def test_decision_keys_are_the_python_integer_formula(day, slot):
+    """Known answer: ``mix(mix(base + day) + slot)`` on Python integers, a negative day wrapped."""
+    import zlib
+
+    draws = AgentDraws(2026)
+    base = _mix(_mix(2026) ^ zlib.crc32(b"citizens.choice"))
+    assert draws.key("citizens.choice", day, slot) == _mix(_mix(base + (day & _MASK)) + slot)
+
+
+def _numpy_logit_choice(u: np.ndarray, beta: float, uniforms: np.ndarray) -> np.ndarray:
+    """The NumPy formulation :func:`logit_choice` replaced (collabsim.choice before it)."""
+    from scipy.special import expit
+
+    if u.shape[-1] == 2:
+        return (uniforms >= expit(beta * (u[:, 0] - u[:, 1]))).astype(np.intp)
+    v = u * beta
+    e = np.exp(v - v.max(axis=-1, keepdims=True))
+    cdf = np.cumsum(e / e.sum(axis=-1, keepdims=True), axis=-1)
+    return np.minimum((uniforms[:, None] >= cdf).sum(axis=-1), u.shape[-1] - 1)
+
+
+@pytest.mark.parametrize("k", range(2, LOGIT_MAX_OPTIONS + 1))
+def test_logit_choice_equals_numpy_on_the_boundaries(k):
+    """Uniforms exactly on a CDF value and one step below it: any last-bit difference shows."""
+    from scipy.special import expit
+
+    rng = np.random.default_rng(k)
+    for trial in range(60):
+        n = int(rng.integers(1, 300))
+        u = rng.normal(0.0, 10 ** rng.uniform(-2, 3), (n, k))
+        if trial % 5 == 0:
+            u[:, 1] = u[:, 0]  # ties
+        beta = float(10 ** rng.uniform(-2, 1.5))
+        if k == 2:
+            edge = expit(beta * (u[:, 0] - u[:, 1]))
+        else:
+            v = u * beta
+            e = np.exp(v - v.max(axis=-1, keepdims=True))
+            cdf = np.cumsum(e / e.sum(axis=-1, keepdims=True), axis=-1)
+            edge = cdf[np.arange(n), rng.integers(0, k, n)]
+        uniforms = np.where(rng.random(n) < 0.5, edge, np.nextafter(edge, 0.0))
+        np.testing.assert_array_equal(logit_choice(u, beta, uniforms),
+                                      _numpy_logit_choice(u, beta, uniforms))
 
 
 def test_uniforms_keep_the_shape_and_take_any_integer_ids():
