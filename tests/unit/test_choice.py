@@ -77,3 +77,9 @@ def test_choose_draws_one_uniform_per_row_from_the_stream():
     a = choose(u, 0.01, np.random.default_rng(3))
     b = choose_with_uniforms(u, 0.01, np.random.default_rng(3).random(50))
     np.testing.assert_array_equal(a, b)
+
+
+def test_one_uniform_per_row_or_a_clear_error():
+    u = np.zeros((3, 3))
+    with pytest.raises(ValueError, match="3 rows of utilities but 2 uniforms"):
+        choose_with_uniforms(u, 1.0, np.zeros(2))
