@@ -495,6 +495,9 @@ def warm() -> None:
     ids = np.zeros(1, dtype=np.int64)
     splitmix_uniforms(ids, np.uint64(1))
     agent_uniforms(ids, np.uint64(1), -1, 0)
+    fixed = ids.copy()
+    fixed.flags.writeable = False  # the officers' ids, read-only
+    agent_uniforms(fixed, np.uint64(1), -1, 0)
     splitmix_key(np.uint64(1), -1, 0)
     for k in (2, 3):
         logit_choice(np.zeros((1, k)), 1.0, np.zeros(1))
