@@ -96,11 +96,7 @@ def splitmix_key(base: np.uint64, day: np.int64, slot: np.int64) -> np.uint64:  
 def agent_uniforms(ids: np.ndarray, base: np.uint64, day: np.int64,
                    slot: np.int64) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`splitmix_uniforms` of ``ids`` under :func:`splitmix_key` ``(base, day, slot)``."""
-    key = splitmix_key(base, day, slot)
-    out = np.empty(ids.size)
-    for j in range(ids.size):
-        out[j] = _unit(ids[j], key)
-    return out
+    return splitmix_uniforms(ids, splitmix_key(base, day, slot))
 
 
 #: The most options :func:`logit_choice` takes: NumPy sums a row of up to 7 in order,

@@ -12,7 +12,6 @@ methods and the vectorised population paths call the very same code.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from collabsim._kernels import LOGIT_MAX_OPTIONS, logit_choice
 
@@ -52,16 +51,13 @@ def choose_with_uniforms(utilities: np.ndarray, beta: float, uniforms: np.ndarra
     """
     u = np.atleast_2d(utilities)
     if u.ndim == 2 and 2 <= u.shape[-1] <= LOGIT_MAX_OPTIONS:
-        # one compiled call, the same operations as the NumPy lines below (hot path:
-        # a dozen NumPy calls on a few rows each, several times a day)
+        # one compiled call (hot path: a dozen NumPy calls on a few rows each, several
+        # times a day); two options by one sigmoid, more as the NumPy lines below
         w = np.ascontiguousarray(uniforms, dtype=float).reshape(-1)
         if w.size != u.shape[0]:  # the compiled loop reads one uniform a row, unchecked
             raise ValueError(f"choose_with_uniforms: {u.shape[0]} rows of utilities but "
                              f"{w.size} uniforms")
         return logit_choice(np.ascontiguousarray(u, dtype=float), float(beta), w)
-    if u.shape[-1] == 2:  # binary logit: one sigmoid, no row reductions
-        p_first = expit(beta * (u[:, 0] - u[:, 1]))
-        return (np.asarray(uniforms) >= p_first).astype(np.intp)
     p = logit_probabilities(u, beta)
     cdf = np.cumsum(p, axis=-1)
     idx = (np.asarray(uniforms)[:, None] >= cdf).sum(axis=-1)

@@ -87,9 +87,7 @@ class AgentDraws:
         Returns:
             ``float64`` array shaped like ``ids``, 53 random bits each.
         """
-        base = self._base.get(name)
-        if base is None:
-            base = self.base(name)
+        base = self.base(name)
         if type(ids) is np.ndarray and ids.dtype == np.int64 and ids.ndim == 1:
             return agent_uniforms(ids, base, day, slot)  # the model's case, one call
         a = np.asarray(ids)
